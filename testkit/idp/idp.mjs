@@ -1,0 +1,367 @@
+// Test OpenID provider for agentcore-identity-testkit (npm oidc-provider 9.x).
+//
+// Environment:
+//   PORT              port to listen on, 127.0.0.1 only (default 0 = chosen by the OS)
+//   ACCESS_TOKEN_TTL  access token lifetime in seconds (default 600)
+//   IDP_VERBOSE=1     keep oidc-provider's development warnings on stderr
+//
+// When ready, prints exactly one line to stdout: `IDP_LISTENING http://127.0.0.1:<port>`
+// (that URL is the issuer). Everything is kept in memory: start one per test run.
+//
+// Behaviour the Rust tests rely on (keep in sync with testkit/src/lib.rs and README.md):
+//   - Every authorization request asks for a login and then for consent (no SSO, no remembered
+//     grants), so `sub` is always the login name typed on that request.
+//   - Any login name and password are accepted. The login name `deny` makes the provider
+//     redirect to the redirect_uri with `error=access_denied`; so does the consent page's
+//     "Deny" form (`<form id="deny">`, field `decision=deny`).
+//   - The web client accepts any redirect URI on http://127.0.0.1:<any port> or
+//     http://localhost:<any port> (Client.prototype.redirectUriAllowed is overridden).
+//   - Access tokens are JWTs (RS256) for every grant; any requested scope is accepted.
+//   - Refresh tokens are issued to every client allowed the refresh_token grant.
+
+import { generateKeyPairSync, randomBytes } from 'node:crypto';
+import { once } from 'node:events';
+import { createServer } from 'node:http';
+
+// oidc-provider prints development notices with console.warn / console.info (including an
+// "Unsupported runtime" warning at import time on Node 20): keep them quiet unless asked.
+if (!process.env.IDP_VERBOSE) {
+  const quiet = (original) => (...args) => {
+    if (typeof args[0] === 'string' && args[0].startsWith('oidc-provider ')) return;
+    original(...args);
+  };
+  console.warn = quiet(console.warn.bind(console));
+  console.info = quiet(console.info.bind(console));
+}
+
+const { default: Provider, interactionPolicy } = await import('oidc-provider');
+
+// Keep in sync with the consts in testkit/src/lib.rs.
+export const M2M_CLIENT_ID = 'testkit-m2m';
+export const M2M_CLIENT_SECRET = 'testkit-m2m-secret';
+export const M2M_POST_CLIENT_ID = 'testkit-m2m-post';
+export const M2M_POST_CLIENT_SECRET = 'testkit-m2m-post-secret';
+export const WEB_CLIENT_ID = 'testkit-web';
+export const WEB_CLIENT_SECRET = 'testkit-web-secret';
+/** Resource indicator used when the client sends none; the JWT access tokens' `aud`. */
+export const DEFAULT_RESOURCE = 'urn:agentcore-identity:testkit:api';
+/** Login name that refuses the authorization (error=access_denied). */
+export const DENY_LOGIN = 'deny';
+
+/** Scopes always known to the resource server; any other requested scope is added on the fly. */
+const BASE_SCOPES = ['openid', 'profile', 'email', 'offline_access', 'read', 'write', 'admin'];
+
+const port = Number.parseInt(process.env.PORT ?? '0', 10);
+const accessTokenTtl = Number.parseInt(process.env.ACCESS_TOKEN_TTL ?? '600', 10);
+if (!Number.isInteger(port) || port < 0 || port > 65535) {
+  throw new Error(`invalid PORT: ${process.env.PORT}`);
+}
+if (!Number.isInteger(accessTokenTtl) || accessTokenTtl <= 0) {
+  throw new Error(`invalid ACCESS_TOKEN_TTL: ${process.env.ACCESS_TOKEN_TTL}`);
+}
+
+// Listen first: the issuer must contain the port the OS picked.
+const server = createServer();
+server.listen(port, '127.0.0.1');
+await once(server, 'listening');
+const issuer = `http://127.0.0.1:${server.address().port}`;
+
+// A fresh signing key per run (avoids the provider's development keystore).
+const signingKey = {
+  ...generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey.export({ format: 'jwk' }),
+  kid: 'testkit-rs256',
+  alg: 'RS256',
+  use: 'sig',
+};
+
+const splitScope = (value) => (typeof value === 'string' ? value.split(' ').filter(Boolean) : []);
+
+/** Every scope the current request could be about, so that arbitrary scopes are accepted. */
+function scopesInPlay(ctx) {
+  const scopes = new Set(BASE_SCOPES);
+  const add = (value) => splitScope(value).forEach((s) => scopes.add(s));
+  add(ctx.oidc?.params?.scope);
+  const entities = ctx.oidc?.entities ?? {};
+  for (const name of ['AuthorizationCode', 'RefreshToken', 'Grant', 'Interaction']) {
+    const entity = entities[name];
+    if (!entity) continue;
+    add(entity.scope);
+    add(entity.params?.scope);
+    if (typeof entity.getResourceScope === 'function') {
+      try {
+        add(entity.getResourceScope(DEFAULT_RESOURCE));
+      } catch {
+        // not a resource-aware entity
+      }
+    }
+  }
+  return [...scopes].join(' ');
+}
+
+// Every authorization request asks for a login, even with an existing session, so the `sub`
+// is always the login name given to this request.
+const policy = interactionPolicy.base();
+policy.get('login').checks.unshift(
+  new interactionPolicy.Check(
+    'testkit_fresh_login',
+    'every authorization request asks for a login',
+    (ctx) => (ctx.oidc.result?.login ? interactionPolicy.Check.NO_NEED_TO_PROMPT : interactionPolicy.Check.REQUEST_PROMPT),
+  ),
+);
+
+const escapeHtml = (value) => String(value ?? '').replace(/[&<>"']/g, (c) => ({
+  '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;',
+}[c]));
+
+const page = (title, body) => `<!DOCTYPE html>
+<html><head><meta charset="utf-8"><title>${escapeHtml(title)}</title></head>
+<body><h1>${escapeHtml(title)}</h1>
+${body}
+</body></html>
+`;
+
+const configuration = {
+  clients: [
+    {
+      client_id: M2M_CLIENT_ID,
+      client_secret: M2M_CLIENT_SECRET,
+      grant_types: ['client_credentials'],
+      response_types: [],
+      redirect_uris: [],
+      token_endpoint_auth_method: 'client_secret_basic',
+    },
+    {
+      client_id: M2M_POST_CLIENT_ID,
+      client_secret: M2M_POST_CLIENT_SECRET,
+      grant_types: ['client_credentials'],
+      response_types: [],
+      redirect_uris: [],
+      token_endpoint_auth_method: 'client_secret_post',
+    },
+    {
+      client_id: WEB_CLIENT_ID,
+      client_secret: WEB_CLIENT_SECRET,
+      grant_types: ['authorization_code', 'refresh_token'],
+      response_types: ['code'],
+      // Placeholder: any loopback redirect URI is allowed, see redirectUriAllowed below.
+      redirect_uris: ['http://127.0.0.1/callback'],
+      token_endpoint_auth_method: 'client_secret_basic',
+    },
+  ],
+  jwks: { keys: [signingKey] },
+  cookies: { keys: [randomBytes(32).toString('hex')] },
+  scopes: BASE_SCOPES,
+  claims: {
+    openid: ['sub'],
+    profile: ['name', 'preferred_username'],
+    email: ['email', 'email_verified'],
+  },
+  async findAccount(_ctx, sub) {
+    return {
+      accountId: sub,
+      async claims() {
+        return {
+          sub,
+          name: sub,
+          preferred_username: sub,
+          email: `${sub}@example.test`,
+          email_verified: true,
+        };
+      },
+    };
+  },
+  features: {
+    devInteractions: { enabled: false },
+    clientCredentials: { enabled: true },
+    introspection: { enabled: true },
+    revocation: { enabled: true },
+    resourceIndicators: {
+      enabled: true,
+      defaultResource: async () => DEFAULT_RESOURCE,
+      useGrantedResource: async () => true,
+      getResourceServerInfo: async (ctx, resourceIndicator) => ({
+        audience: resourceIndicator,
+        scope: scopesInPlay(ctx),
+        accessTokenFormat: 'jwt',
+        accessTokenTTL: accessTokenTtl,
+        jwt: { sign: { alg: 'RS256' } },
+      }),
+    },
+  },
+  // Consent is asked on every authorization request: only the grant just consented to is used.
+  async loadExistingGrant(ctx) {
+    const grantId = ctx.oidc.result?.consent?.grantId;
+    return grantId ? ctx.oidc.provider.Grant.find(grantId) : undefined;
+  },
+  async issueRefreshToken(_ctx, client) {
+    return client.grantTypeAllowed('refresh_token');
+  },
+  pkce: { required: () => false },
+  ttl: {
+    AccessToken: accessTokenTtl,
+    ClientCredentials: accessTokenTtl,
+    AuthorizationCode: 600,
+    IdToken: 3600,
+    RefreshToken: 14 * 24 * 3600,
+    Interaction: 3600,
+    Session: 24 * 3600,
+    Grant: 14 * 24 * 3600,
+  },
+  interactions: {
+    policy,
+    url: (_ctx, interaction) => `/interaction/${interaction.uid}`,
+  },
+  async renderError(ctx, out, error) {
+    ctx.type = 'html';
+    ctx.body = page('Error', `<pre id="error">${escapeHtml(JSON.stringify(out, null, 2))}</pre>`);
+    if (!(error && error.expose)) {
+      console.error('testkit idp: renderError', error);
+    }
+  },
+};
+
+const provider = new Provider(issuer, configuration);
+provider.proxy = false;
+
+// Any redirect URI on http://127.0.0.1:<port> or http://localhost:<port> is allowed for the web
+// client: the service under test picks its port at run time.
+const isLoopbackHttp = (value) => {
+  const url = URL.parse(value);
+  return url !== null
+    && url.protocol === 'http:'
+    && (url.hostname === '127.0.0.1' || url.hostname === 'localhost')
+    && url.hash === ''
+    && url.username === ''
+    && url.password === '';
+};
+const redirectUriAllowed = provider.Client.prototype.redirectUriAllowed;
+provider.Client.prototype.redirectUriAllowed = function testkitRedirectUriAllowed(value) {
+  if (this.clientId === WEB_CLIENT_ID && isLoopbackHttp(value)) return true;
+  return redirectUriAllowed.call(this, value);
+};
+
+provider.on('server_error', (_ctx, error) => {
+  console.error('testkit idp: server_error', error);
+});
+
+async function readForm(req) {
+  const chunks = [];
+  let size = 0;
+  for await (const chunk of req) {
+    size += chunk.length;
+    if (size > 64 * 1024) throw new Error('request body too large');
+    chunks.push(chunk);
+  }
+  return new URLSearchParams(Buffer.concat(chunks).toString('utf8'));
+}
+
+// The login and consent pages (instead of the provider's devInteractions, so that consent can
+// be refused and the login name `deny` works).
+provider.use(async (ctx, next) => {
+  const match = /^\/interaction\/([A-Za-z0-9_-]+)$/.exec(ctx.path);
+  if (!match || !['GET', 'POST'].includes(ctx.method)) {
+    await next();
+    return;
+  }
+  ctx.set('cache-control', 'no-store');
+
+  let details;
+  try {
+    details = await provider.interactionDetails(ctx.req, ctx.res);
+  } catch (error) {
+    ctx.status = 400;
+    ctx.type = 'html';
+    ctx.body = page('Error', `<pre id="error">interaction not found: ${escapeHtml(error.message)}</pre>`);
+    return;
+  }
+  const { uid, prompt, params } = details;
+  const action = `/interaction/${uid}`;
+
+  if (ctx.method === 'GET') {
+    ctx.type = 'html';
+    if (prompt.name === 'login') {
+      ctx.body = page('Sign-in', `<p>Client: <code>${escapeHtml(params.client_id)}</code>. Any login and password are accepted; the login <code>${DENY_LOGIN}</code> refuses.</p>
+<form id="login" method="post" action="${escapeHtml(action)}">
+  <input type="hidden" name="prompt" value="login">
+  <input type="text" name="login" value="${escapeHtml(params.login_hint ?? '')}" required>
+  <input type="password" name="password">
+  <button type="submit">Sign-in</button>
+</form>`);
+    } else if (prompt.name === 'consent') {
+      ctx.body = page('Authorize', `<p>Client <code>${escapeHtml(params.client_id)}</code> asks for <code>${escapeHtml(params.scope ?? '')}</code>.</p>
+<form id="approve" method="post" action="${escapeHtml(action)}">
+  <input type="hidden" name="prompt" value="consent">
+  <input type="hidden" name="decision" value="approve">
+  <button type="submit">Continue</button>
+</form>
+<form id="deny" method="post" action="${escapeHtml(action)}">
+  <input type="hidden" name="prompt" value="consent">
+  <input type="hidden" name="decision" value="deny">
+  <button type="submit">Deny</button>
+</form>`);
+    } else {
+      ctx.status = 501;
+      ctx.body = page('Error', `<pre id="error">prompt not implemented: ${escapeHtml(prompt.name)}</pre>`);
+    }
+    return;
+  }
+
+  // POST
+  const form = await readForm(ctx.req);
+  if (form.get('prompt') !== prompt.name) {
+    ctx.status = 400;
+    ctx.type = 'html';
+    ctx.body = page('Error', `<pre id="error">expected prompt ${escapeHtml(prompt.name)}, got ${escapeHtml(form.get('prompt'))}</pre>`);
+    return;
+  }
+
+  let result;
+  let merge = false;
+  if (prompt.name === 'login') {
+    const login = (form.get('login') ?? '').trim();
+    if (!login) {
+      ctx.status = 400;
+      ctx.type = 'html';
+      ctx.body = page('Error', '<pre id="error">login is required</pre>');
+      return;
+    }
+    result = login === DENY_LOGIN
+      ? { error: 'access_denied', error_description: 'the End-User refused to sign in' }
+      : { login: { accountId: login } };
+  } else if (prompt.name === 'consent') {
+    if (form.get('decision') === 'deny') {
+      result = { error: 'access_denied', error_description: 'the End-User denied consent' };
+    } else {
+      const { details: missing } = prompt;
+      const grant = details.grantId
+        ? await provider.Grant.find(details.grantId)
+        : new provider.Grant({ accountId: details.session.accountId, clientId: params.client_id });
+      if (missing.missingOIDCScope) grant.addOIDCScope(missing.missingOIDCScope.join(' '));
+      if (missing.missingOIDCClaims) grant.addOIDCClaims(missing.missingOIDCClaims);
+      if (missing.missingResourceScopes) {
+        for (const [indicator, scopes] of Object.entries(missing.missingResourceScopes)) {
+          grant.addResourceScope(indicator, scopes.join(' '));
+        }
+      }
+      if (missing.rar) missing.rar.forEach((detail) => grant.addRar(detail));
+      result = { consent: { grantId: await grant.save() } };
+      merge = true;
+    }
+  } else {
+    ctx.status = 501;
+    return;
+  }
+
+  const returnTo = await provider.interactionResult(ctx.req, ctx.res, result, {
+    mergeWithLastSubmission: merge,
+  });
+  ctx.redirect(returnTo);
+  ctx.status = 303;
+});
+
+server.on('request', provider.callback());
+
+process.on('SIGTERM', () => process.exit(0));
+process.on('SIGINT', () => process.exit(0));
+
+process.stdout.write(`IDP_LISTENING ${issuer}\n`);
