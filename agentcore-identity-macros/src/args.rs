@@ -1,0 +1,902 @@
+//! The attribute arguments: one parser for all three attributes, checks across fields in `build()`.
+
+use proc_macro2::{Span, TokenStream, TokenTree};
+use syn::parse::{ParseStream, Parser};
+use syn::punctuated::Punctuated;
+use syn::{Expr, ExprArray, ExprLit, Ident, Lit, LitStr, Token};
+
+/// Which attribute is being expanded.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Kind {
+    ApiKey,
+    AccessToken,
+    Wat,
+}
+
+impl Kind {
+    pub(crate) fn attr_name(self) -> &'static str {
+        match self {
+            Kind::ApiKey => "requires_api_key",
+            Kind::AccessToken => "requires_access_token",
+            Kind::Wat => "requires_wat",
+        }
+    }
+
+    /// The parameter injected when `into` is not given (the Python SDK's defaults).
+    pub(crate) fn default_into(self) -> &'static str {
+        match self {
+            Kind::ApiKey => "api_key",
+            Kind::AccessToken => "access_token",
+            Kind::Wat => "identity_wat",
+        }
+    }
+
+    /// The arguments this attribute accepts, in the order the docs list them.
+    pub(crate) fn keys(self) -> &'static [&'static str] {
+        match self {
+            Kind::ApiKey => &[
+                "provider_name",
+                "into",
+                "workload_identity",
+                "user_id",
+                "client",
+                "crate",
+            ],
+            Kind::AccessToken => &[
+                "provider_name",
+                "scopes",
+                "auth_flow",
+                "into",
+                "resources",
+                "audiences",
+                "on_auth_url",
+                "callback_url",
+                "force_authentication",
+                "token_poller",
+                "custom_state",
+                "custom_parameters",
+                "non_blocking",
+                "workload_identity",
+                "user_id",
+                "client",
+                "crate",
+            ],
+            Kind::Wat => &["into", "crate"],
+        }
+    }
+}
+
+/// `auth_flow = "..."`, checked while parsing.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum AuthFlow {
+    M2M,
+    UserFederation,
+    OnBehalfOfTokenExchange,
+}
+
+impl AuthFlow {
+    fn from_str(s: &str) -> Option<Self> {
+        match s {
+            "M2M" => Some(AuthFlow::M2M),
+            "USER_FEDERATION" => Some(AuthFlow::UserFederation),
+            "ON_BEHALF_OF_TOKEN_EXCHANGE" => Some(AuthFlow::OnBehalfOfTokenExchange),
+            _ => None,
+        }
+    }
+
+    /// The variant name of `agentcore_identity::AuthFlow`.
+    pub(crate) fn variant(self) -> &'static str {
+        match self {
+            AuthFlow::M2M => "M2M",
+            AuthFlow::UserFederation => "UserFederation",
+            AuthFlow::OnBehalfOfTokenExchange => "OnBehalfOfTokenExchange",
+        }
+    }
+}
+
+/// A list of strings: `["a", "b"]` (checked, and `[]` needs no type) or any expression
+/// (`SCOPES`, `vec![..]`, `self.scopes()`).
+#[derive(Clone, Debug)]
+pub(crate) enum StrList {
+    /// `[]`: nothing to send; an empty array literal would not infer its element type.
+    Empty,
+    Expr(Expr),
+}
+
+/// `custom_parameters = { "k": v, .. }` (map syntax, as in Python) or any expression yielding pairs.
+#[derive(Clone, Debug)]
+pub(crate) enum Params {
+    Map(Vec<(LitStr, Expr)>),
+    Expr(Expr),
+}
+
+/// `on_auth_url = ..`; `is_async` is decided from the syntax: `async |url| ..` or `|url| async ..`.
+#[derive(Clone, Debug)]
+pub(crate) struct Callback {
+    pub(crate) expr: Expr,
+    pub(crate) is_async: bool,
+}
+
+/// All arguments of one attribute, after `build()`.
+#[derive(Clone, Debug)]
+pub(crate) struct Args {
+    pub(crate) kind: Kind,
+    /// `crate = "path"`, default `::agentcore_identity`.
+    pub(crate) krate: Option<syn::Path>,
+    pub(crate) provider_name: Option<Expr>,
+    /// The parameter to inject, and the span to report "no such parameter" on.
+    pub(crate) into: Ident,
+    pub(crate) into_span: Option<Span>,
+    pub(crate) scopes: Option<StrList>,
+    pub(crate) auth_flow: Option<AuthFlow>,
+    pub(crate) resources: Option<StrList>,
+    pub(crate) audiences: Option<StrList>,
+    pub(crate) on_auth_url: Option<Callback>,
+    pub(crate) callback_url: Option<Expr>,
+    pub(crate) force_authentication: Option<Expr>,
+    pub(crate) token_poller: Option<Expr>,
+    pub(crate) custom_state: Option<Expr>,
+    pub(crate) custom_parameters: Option<Params>,
+    pub(crate) non_blocking: Option<Expr>,
+    pub(crate) workload_identity: Option<Expr>,
+    pub(crate) user_id: Option<Expr>,
+    pub(crate) client: Option<Expr>,
+}
+
+impl Args {
+    fn empty(kind: Kind) -> Self {
+        Args {
+            kind,
+            krate: None,
+            provider_name: None,
+            into: Ident::new(kind.default_into(), Span::call_site()),
+            into_span: None,
+            scopes: None,
+            auth_flow: None,
+            resources: None,
+            audiences: None,
+            on_auth_url: None,
+            callback_url: None,
+            force_authentication: None,
+            token_poller: None,
+            custom_state: None,
+            custom_parameters: None,
+            non_blocking: None,
+            workload_identity: None,
+            user_id: None,
+            client: None,
+        }
+    }
+
+    /// Arguments to expand with when the real ones do not parse: the signature is still rewritten
+    /// (so callers see the right arity and only the real error is reported). `into` and `crate`
+    /// are salvaged from the tokens when they are plain `key = "lit"` pairs.
+    pub(crate) fn fallback(kind: Kind, tokens: &TokenStream) -> Self {
+        let mut args = Args::empty(kind);
+        args.provider_name = Some(syn::parse_quote!("fallback"));
+        if kind == Kind::AccessToken {
+            args.auth_flow = Some(AuthFlow::M2M);
+            args.scopes = Some(StrList::Empty);
+        }
+        let trees: Vec<TokenTree> = tokens.clone().into_iter().collect();
+        for w in trees.windows(3) {
+            let (TokenTree::Ident(key), TokenTree::Punct(eq), TokenTree::Literal(lit)) =
+                (&w[0], &w[1], &w[2])
+            else {
+                continue;
+            };
+            if eq.as_char() != '=' {
+                continue;
+            }
+            let Ok(lit) = syn::parse2::<LitStr>(TokenTree::Literal(lit.clone()).into()) else {
+                continue;
+            };
+            if key == "into" {
+                if let Ok(ident) = lit.parse::<Ident>() {
+                    args.into = ident;
+                    args.into_span = Some(lit.span());
+                }
+            } else if key == "crate" {
+                args.krate = lit.parse().ok();
+            }
+        }
+        args
+    }
+
+    /// Parses `key = value, ..` and runs the checks across fields.
+    pub(crate) fn parse(kind: Kind, tokens: TokenStream) -> syn::Result<Self> {
+        let mut raw = Raw::default();
+        let parser = syn::meta::parser(|meta| raw.parse_one(kind, meta));
+        parser.parse2(tokens)?;
+        raw.build(kind)
+    }
+}
+
+/// Arguments as written, each with the span of its key for "duplicate" and cross-field errors.
+#[derive(Default)]
+struct Raw {
+    krate: Option<(Span, syn::Path)>,
+    provider_name: Option<(Span, Expr)>,
+    into: Option<(Span, LitStr, Ident)>,
+    scopes: Option<(Span, StrList)>,
+    auth_flow: Option<(Span, AuthFlow)>,
+    resources: Option<(Span, StrList)>,
+    audiences: Option<(Span, StrList)>,
+    on_auth_url: Option<(Span, Callback)>,
+    callback_url: Option<(Span, Expr)>,
+    force_authentication: Option<(Span, Expr)>,
+    token_poller: Option<(Span, Expr)>,
+    custom_state: Option<(Span, Expr)>,
+    custom_parameters: Option<(Span, Params)>,
+    non_blocking: Option<(Span, Expr)>,
+    workload_identity: Option<(Span, Expr)>,
+    user_id: Option<(Span, Expr)>,
+    client: Option<(Span, Expr)>,
+}
+
+fn set_once<T>(slot: &mut Option<(Span, T)>, key: &Ident, value: T) -> syn::Result<()> {
+    if slot.is_some() {
+        return Err(syn::Error::new(
+            key.span(),
+            format!("duplicate argument `{key}`"),
+        ));
+    }
+    *slot = Some((key.span(), value));
+    Ok(())
+}
+
+fn expected_keys(kind: Kind) -> String {
+    let keys: Vec<String> = kind.keys().iter().map(|k| format!("`{k}`")).collect();
+    match keys.split_last() {
+        Some((last, rest)) if !rest.is_empty() => format!("{} or {last}", rest.join(", ")),
+        _ => keys.join(""),
+    }
+}
+
+impl Raw {
+    fn parse_one(&mut self, kind: Kind, meta: syn::meta::ParseNestedMeta<'_>) -> syn::Result<()> {
+        let key = match meta.path.get_ident() {
+            Some(ident) => ident.clone(),
+            None => {
+                return Err(syn::Error::new_spanned(
+                    &meta.path,
+                    format!("unknown argument; expected one of {}", expected_keys(kind)),
+                ));
+            }
+        };
+        let name = key.to_string();
+        if !kind.keys().contains(&name.as_str()) {
+            let msg = if Kind::AccessToken.keys().contains(&name.as_str()) {
+                format!(
+                    "`{name}` is not an argument of `#[{}]`; expected one of {}",
+                    kind.attr_name(),
+                    expected_keys(kind)
+                )
+            } else {
+                format!(
+                    "unknown argument `{name}`; expected one of {}",
+                    expected_keys(kind)
+                )
+            };
+            return Err(syn::Error::new(key.span(), msg));
+        }
+
+        // Flags may be written bare: `non_blocking` means `non_blocking = true`.
+        if matches!(name.as_str(), "non_blocking" | "force_authentication")
+            && !meta.input.peek(Token![=])
+        {
+            let value: Expr = syn::parse_quote_spanned!(key.span()=> true);
+            return match name.as_str() {
+                "non_blocking" => set_once(&mut self.non_blocking, &key, value),
+                _ => set_once(&mut self.force_authentication, &key, value),
+            };
+        }
+
+        let input = meta
+            .value()
+            .map_err(|_| syn::Error::new(key.span(), format!("expected `{name} = ...`")))?;
+        match name.as_str() {
+            "crate" => {
+                let lit: LitStr = input.parse().map_err(|e| {
+                    syn::Error::new(
+                        e.span(),
+                        "expected a string: `crate = \"path::to::agentcore_identity\"`",
+                    )
+                })?;
+                let path: syn::Path = lit.parse().map_err(|_| {
+                    syn::Error::new(
+                        lit.span(),
+                        "`crate` must be a path, like `\"::my_reexport::agentcore_identity\"`",
+                    )
+                })?;
+                set_once(&mut self.krate, &key, path)
+            }
+            "into" => {
+                let lit: LitStr = input.parse().map_err(|e| {
+                    syn::Error::new(
+                        e.span(),
+                        "expected the name of a parameter as a string: `into = \"token\"`",
+                    )
+                })?;
+                let ident: Ident = lit.parse().map_err(|_| {
+                    syn::Error::new(
+                        lit.span(),
+                        format!(
+                            "`into` must name a parameter; {:?} is not an identifier",
+                            lit.value()
+                        ),
+                    )
+                })?;
+                if self.into.is_some() {
+                    return Err(syn::Error::new(key.span(), "duplicate argument `into`"));
+                }
+                self.into = Some((key.span(), lit, ident));
+                Ok(())
+            }
+            "provider_name" => {
+                let expr: Expr = input.parse()?;
+                if let Expr::Lit(ExprLit {
+                    lit: Lit::Str(lit), ..
+                }) = &expr
+                {
+                    check_provider_name(lit)?;
+                }
+                set_once(&mut self.provider_name, &key, expr)
+            }
+            "auth_flow" => {
+                let lit: LitStr = input
+                    .parse()
+                    .map_err(|e| syn::Error::new(e.span(), AUTH_FLOW_EXPECTED))?;
+                let flow = AuthFlow::from_str(&lit.value()).ok_or_else(|| {
+                    syn::Error::new(
+                        lit.span(),
+                        format!(
+                            "unknown `auth_flow` {:?}; {AUTH_FLOW_EXPECTED}",
+                            lit.value()
+                        ),
+                    )
+                })?;
+                set_once(&mut self.auth_flow, &key, flow)
+            }
+            "scopes" => {
+                let list = parse_str_list(input, &name)?;
+                set_once(&mut self.scopes, &key, list)
+            }
+            "resources" => {
+                let list = parse_str_list(input, &name)?;
+                set_once(&mut self.resources, &key, list)
+            }
+            "audiences" => {
+                let list = parse_str_list(input, &name)?;
+                set_once(&mut self.audiences, &key, list)
+            }
+            "custom_parameters" => {
+                let params = parse_params(input)?;
+                set_once(&mut self.custom_parameters, &key, params)
+            }
+            "on_auth_url" => {
+                let expr: Expr = input.parse()?;
+                let is_async = is_async_callback(&expr);
+                set_once(&mut self.on_auth_url, &key, Callback { expr, is_async })
+            }
+            other => {
+                let expr: Expr = input.parse()?;
+                let slot = match other {
+                    "callback_url" => &mut self.callback_url,
+                    "force_authentication" => &mut self.force_authentication,
+                    "token_poller" => &mut self.token_poller,
+                    "custom_state" => &mut self.custom_state,
+                    "non_blocking" => &mut self.non_blocking,
+                    "workload_identity" => &mut self.workload_identity,
+                    "user_id" => &mut self.user_id,
+                    "client" => &mut self.client,
+                    _ => unreachable!("every key in Kind::keys is handled"),
+                };
+                set_once(slot, &key, expr)
+            }
+        }
+    }
+
+    fn build(self, kind: Kind) -> syn::Result<Args> {
+        let mut errors: Option<syn::Error> = None;
+        let mut push = |e: syn::Error| match &mut errors {
+            Some(all) => all.combine(e),
+            None => errors = Some(e),
+        };
+
+        let missing = |key: &str, hint: &str| {
+            syn::Error::new(Span::call_site(), format!("missing argument `{key}`{hint}"))
+        };
+        if kind != Kind::Wat && self.provider_name.is_none() {
+            push(missing(
+                "provider_name",
+                ", the name of the credential provider",
+            ));
+        }
+        if kind == Kind::AccessToken {
+            if self.auth_flow.is_none() {
+                push(missing(
+                    "auth_flow",
+                    "; expected `auth_flow = \"M2M\"`, `\"USER_FEDERATION\"` or `\"ON_BEHALF_OF_TOKEN_EXCHANGE\"`",
+                ));
+            }
+            if self.scopes.is_none() {
+                push(missing("scopes", "; write `scopes = []` to request none"));
+            }
+        }
+        if let (Some((span, _)), None) = (&self.user_id, &self.workload_identity) {
+            push(syn::Error::new(
+                *span,
+                "`user_id` needs `workload_identity = \"...\"`: the user is a user of that workload identity",
+            ));
+        }
+        // M2M never answers with an authorization URL: arguments of the user flow would be ignored.
+        if let Some((_, AuthFlow::M2M)) = self.auth_flow {
+            let user_only = [
+                ("on_auth_url", self.on_auth_url.as_ref().map(|(s, _)| *s)),
+                ("callback_url", self.callback_url.as_ref().map(|(s, _)| *s)),
+                (
+                    "force_authentication",
+                    self.force_authentication.as_ref().map(|(s, _)| *s),
+                ),
+                ("token_poller", self.token_poller.as_ref().map(|(s, _)| *s)),
+                ("custom_state", self.custom_state.as_ref().map(|(s, _)| *s)),
+                ("non_blocking", self.non_blocking.as_ref().map(|(s, _)| *s)),
+            ];
+            for (key, span) in user_only {
+                if let Some(span) = span {
+                    push(syn::Error::new(
+                        span,
+                        format!(
+                            "`{key}` has no effect with `auth_flow = \"M2M\"`: it is only used when the user must consent (\"USER_FEDERATION\")"
+                        ),
+                    ));
+                }
+            }
+        }
+        if let Some(e) = errors {
+            return Err(e);
+        }
+
+        let (into, into_span) = match self.into {
+            Some((_, lit, ident)) => (ident, Some(lit.span())),
+            None => (Ident::new(kind.default_into(), Span::call_site()), None),
+        };
+        Ok(Args {
+            kind,
+            krate: self.krate.map(|(_, p)| p),
+            provider_name: self.provider_name.map(|(_, e)| e),
+            into,
+            into_span,
+            scopes: self.scopes.map(|(_, v)| v),
+            auth_flow: self.auth_flow.map(|(_, v)| v),
+            resources: self.resources.map(|(_, v)| v),
+            audiences: self.audiences.map(|(_, v)| v),
+            on_auth_url: self.on_auth_url.map(|(_, v)| v),
+            callback_url: self.callback_url.map(|(_, v)| v),
+            force_authentication: self.force_authentication.map(|(_, v)| v),
+            token_poller: self.token_poller.map(|(_, v)| v),
+            custom_state: self.custom_state.map(|(_, v)| v),
+            custom_parameters: self.custom_parameters.map(|(_, v)| v),
+            non_blocking: self.non_blocking.map(|(_, v)| v),
+            workload_identity: self.workload_identity.map(|(_, v)| v),
+            user_id: self.user_id.map(|(_, v)| v),
+            client: self.client.map(|(_, v)| v),
+        })
+    }
+}
+
+const AUTH_FLOW_EXPECTED: &str =
+    "expected \"M2M\", \"USER_FEDERATION\" or \"ON_BEHALF_OF_TOKEN_EXCHANGE\"";
+
+/// The service's pattern for credential provider names: `[a-zA-Z0-9\-_]{1,128}`.
+fn check_provider_name(lit: &LitStr) -> syn::Result<()> {
+    let value = lit.value();
+    let ok = (1..=128).contains(&value.len())
+        && value
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
+    if ok {
+        Ok(())
+    } else {
+        Err(syn::Error::new(
+            lit.span(),
+            format!(
+                "invalid `provider_name` {value:?}: expected 1 to 128 of `a-z`, `A-Z`, `0-9`, `-`, `_`"
+            ),
+        ))
+    }
+}
+
+/// `["a", "b"]` (each element must be a string literal), `[]`, or any other expression.
+fn parse_str_list(input: ParseStream<'_>, key: &str) -> syn::Result<StrList> {
+    let expr: Expr = input.parse()?;
+    if let Expr::Array(ExprArray { elems, .. }) = &expr {
+        if elems.is_empty() {
+            return Ok(StrList::Empty);
+        }
+        for elem in elems {
+            if let Expr::Lit(ExprLit { lit, .. }) = elem
+                && !matches!(lit, Lit::Str(_))
+            {
+                return Err(syn::Error::new(
+                    lit.span(),
+                    format!("`{key}` takes strings, like `{key} = [\"a\", \"b\"]`"),
+                ));
+            }
+        }
+    } else if let Expr::Lit(ExprLit { lit, .. }) = &expr {
+        return Err(syn::Error::new(
+            lit.span(),
+            format!(
+                "`{key}` takes a list: `{key} = [\"a\", \"b\"]`, or an expression like `{key} = SCOPES`"
+            ),
+        ));
+    }
+    Ok(StrList::Expr(expr))
+}
+
+/// `{ "access_type": "offline", "prompt": PROMPT }` or an expression (`PARAMS`, `[("k", "v")]`, a map).
+fn parse_params(input: ParseStream<'_>) -> syn::Result<Params> {
+    if input.peek(syn::token::Brace) {
+        let content;
+        syn::braced!(content in input);
+        let pairs = Punctuated::<(LitStr, Expr), Token![,]>::parse_terminated_with(
+            &content,
+            |p: ParseStream<'_>| {
+                let k: LitStr = p.parse().map_err(|e| {
+                    syn::Error::new(
+                        e.span(),
+                        "expected `\"name\": value` pairs, like `custom_parameters = { \"access_type\": \"offline\" }`",
+                    )
+                })?;
+                p.parse::<Token![:]>()?;
+                let v: Expr = p.parse()?;
+                Ok((k, v))
+            },
+        )?;
+        let mut seen: Vec<String> = Vec::new();
+        for (k, _) in &pairs {
+            if seen.contains(&k.value()) {
+                return Err(syn::Error::new(
+                    k.span(),
+                    format!("duplicate custom parameter {:?}", k.value()),
+                ));
+            }
+            seen.push(k.value());
+        }
+        return Ok(Params::Map(pairs.into_iter().collect()));
+    }
+    Ok(Params::Expr(input.parse()?))
+}
+
+/// `async |url| ..`, `async move |url| ..`, `|url| async { .. }`, `|url| async move { .. }`.
+fn is_async_callback(expr: &Expr) -> bool {
+    match expr {
+        Expr::Closure(c) => c.asyncness.is_some() || is_async_body(&c.body),
+        Expr::Paren(p) => is_async_callback(&p.expr),
+        _ => false,
+    }
+}
+
+fn is_async_body(body: &Expr) -> bool {
+    match body {
+        Expr::Async(_) => true,
+        Expr::Paren(p) => is_async_body(&p.expr),
+        // `|url| { async move { .. } }`
+        Expr::Block(b) if b.block.stmts.len() == 1 => match &b.block.stmts[0] {
+            syn::Stmt::Expr(e, None) => is_async_body(e),
+            _ => false,
+        },
+        _ => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use quote::quote;
+
+    fn parse(kind: Kind, tokens: TokenStream) -> syn::Result<Args> {
+        Args::parse(kind, tokens)
+    }
+
+    fn err(kind: Kind, tokens: TokenStream) -> String {
+        parse(kind, tokens).unwrap_err().to_string()
+    }
+
+    #[test]
+    fn api_key_minimal() {
+        let a = parse(
+            Kind::ApiKey,
+            quote!(provider_name = "openai-apikey-provider"),
+        )
+        .unwrap();
+        assert_eq!(a.into, "api_key");
+        assert!(a.into_span.is_none());
+        assert!(a.krate.is_none());
+    }
+
+    #[test]
+    fn defaults_mirror_python() {
+        assert_eq!(Kind::ApiKey.default_into(), "api_key");
+        assert_eq!(Kind::AccessToken.default_into(), "access_token");
+        assert_eq!(Kind::Wat.default_into(), "identity_wat");
+        let a = parse(Kind::Wat, quote!()).unwrap();
+        assert_eq!(a.into, "identity_wat");
+    }
+
+    #[test]
+    fn access_token_all_arguments() {
+        let a = parse(
+            Kind::AccessToken,
+            quote!(
+                provider_name = "google-provider",
+                scopes = ["https://www.googleapis.com/auth/calendar"],
+                auth_flow = "USER_FEDERATION",
+                into = "token",
+                resources = RESOURCES,
+                audiences = [],
+                on_auth_url = |url: &str| println!("Open {url}"),
+                callback_url = "http://localhost:8081/oauth2/callback",
+                force_authentication = false,
+                token_poller = MyPoller::new(),
+                custom_state = "state",
+                custom_parameters = { "access_type": "offline", "prompt": PROMPT },
+                non_blocking,
+                workload_identity = "wl",
+                user_id = user.id(),
+                client = self.client,
+                crate = "::reexport::agentcore_identity",
+            ),
+        )
+        .unwrap();
+        assert_eq!(a.into, "token");
+        assert_eq!(a.auth_flow, Some(AuthFlow::UserFederation));
+        assert!(matches!(a.scopes, Some(StrList::Expr(_))));
+        assert!(matches!(a.audiences, Some(StrList::Empty)));
+        assert!(matches!(a.resources, Some(StrList::Expr(Expr::Path(_)))));
+        assert!(!a.on_auth_url.unwrap().is_async);
+        match a.custom_parameters {
+            Some(Params::Map(pairs)) => {
+                assert_eq!(pairs.len(), 2);
+                assert_eq!(pairs[0].0.value(), "access_type");
+            }
+            other => panic!("{other:?}"),
+        }
+        assert!(a.non_blocking.is_some());
+        let k = a.krate.unwrap();
+        assert_eq!(
+            quote!(#k).to_string(),
+            quote!(::reexport::agentcore_identity).to_string()
+        );
+    }
+
+    #[test]
+    fn on_auth_url_async_forms() {
+        for tokens in [
+            quote!(|url: String| async move { notify(url).await }),
+            quote!(async |url: String| notify(url).await),
+            quote!(async move |url: String| notify(url).await),
+            quote!(|url| { async move { notify(url).await } }),
+            quote!((|url: String| async {})),
+        ] {
+            let expr: Expr = syn::parse2(tokens.clone()).unwrap();
+            assert!(is_async_callback(&expr), "{tokens}");
+        }
+        for tokens in [
+            quote!(|url: &str| println!("{url}")),
+            quote!(print_url),
+            quote!(|url: &str| {
+                tx.send(url.to_owned()).unwrap();
+            }),
+        ] {
+            let expr: Expr = syn::parse2(tokens.clone()).unwrap();
+            assert!(!is_async_callback(&expr), "{tokens}");
+        }
+    }
+
+    #[test]
+    fn scopes_from_const_or_vec() {
+        let a = parse(
+            Kind::AccessToken,
+            quote!(provider_name = "p", scopes = SCOPES, auth_flow = "M2M"),
+        )
+        .unwrap();
+        assert!(matches!(a.scopes, Some(StrList::Expr(Expr::Path(_)))));
+        let a = parse(
+            Kind::AccessToken,
+            quote!(
+                provider_name = "p",
+                scopes = vec!["a".to_owned()],
+                auth_flow = "M2M"
+            ),
+        )
+        .unwrap();
+        assert!(matches!(a.scopes, Some(StrList::Expr(Expr::Macro(_)))));
+    }
+
+    #[test]
+    fn unknown_argument_lists_valid_ones() {
+        let e = err(Kind::ApiKey, quote!(provider_name = "p", provder = "x"));
+        assert!(
+            e.starts_with("unknown argument `provder`; expected one of `provider_name`, `into`"),
+            "{e}"
+        );
+        let e = err(Kind::ApiKey, quote!(provider_name = "p", scopes = ["x"]));
+        assert!(
+            e.starts_with("`scopes` is not an argument of `#[requires_api_key]`"),
+            "{e}"
+        );
+        let e = err(Kind::Wat, quote!(provider_name = "p"));
+        assert_eq!(
+            e,
+            "`provider_name` is not an argument of `#[requires_wat]`; expected one of `into` or `crate`"
+        );
+    }
+
+    #[test]
+    fn duplicate_argument() {
+        let e = err(
+            Kind::ApiKey,
+            quote!(provider_name = "p", provider_name = "q"),
+        );
+        assert_eq!(e, "duplicate argument `provider_name`");
+        let e = err(
+            Kind::ApiKey,
+            quote!(provider_name = "p", into = "a", into = "b"),
+        );
+        assert_eq!(e, "duplicate argument `into`");
+    }
+
+    #[test]
+    fn missing_arguments_are_all_reported() {
+        let e = parse(Kind::AccessToken, quote!()).unwrap_err();
+        let msgs: Vec<String> = e.into_iter().map(|e| e.to_string()).collect();
+        assert_eq!(msgs.len(), 3, "{msgs:?}");
+        assert!(msgs[0].starts_with("missing argument `provider_name`"));
+        assert!(msgs[1].starts_with("missing argument `auth_flow`"));
+        assert!(msgs[2].starts_with("missing argument `scopes`"));
+        let e = err(Kind::ApiKey, quote!());
+        assert!(e.starts_with("missing argument `provider_name`"), "{e}");
+    }
+
+    #[test]
+    fn auth_flow_is_checked() {
+        let e = err(
+            Kind::AccessToken,
+            quote!(
+                provider_name = "p",
+                scopes = [],
+                auth_flow = "CLIENT_CREDENTIALS"
+            ),
+        );
+        assert_eq!(
+            e,
+            "unknown `auth_flow` \"CLIENT_CREDENTIALS\"; expected \"M2M\", \"USER_FEDERATION\" or \"ON_BEHALF_OF_TOKEN_EXCHANGE\""
+        );
+        for (s, f) in [
+            ("M2M", AuthFlow::M2M),
+            ("USER_FEDERATION", AuthFlow::UserFederation),
+            (
+                "ON_BEHALF_OF_TOKEN_EXCHANGE",
+                AuthFlow::OnBehalfOfTokenExchange,
+            ),
+        ] {
+            let a = parse(
+                Kind::AccessToken,
+                quote!(provider_name = "p", scopes = [], auth_flow = #s),
+            )
+            .unwrap();
+            assert_eq!(a.auth_flow, Some(f));
+        }
+    }
+
+    #[test]
+    fn provider_name_pattern() {
+        for bad in ["", "has space", "dots.are.not.allowed", "ünïcode"] {
+            let e = err(Kind::ApiKey, quote!(provider_name = #bad));
+            assert!(e.starts_with("invalid `provider_name`"), "{bad}: {e}");
+        }
+        let long = "a".repeat(129);
+        assert!(parse(Kind::ApiKey, quote!(provider_name = #long)).is_err());
+        let ok = "A-z_09".repeat(20);
+        assert!(parse(Kind::ApiKey, quote!(provider_name = #ok)).is_ok());
+        // An expression is not checked here: the service checks it.
+        assert!(parse(Kind::ApiKey, quote!(provider_name = PROVIDER)).is_ok());
+    }
+
+    #[test]
+    fn into_must_be_an_identifier() {
+        let e = err(
+            Kind::ApiKey,
+            quote!(provider_name = "p", into = "not an ident"),
+        );
+        assert!(e.starts_with("`into` must name a parameter"), "{e}");
+        let e = err(Kind::ApiKey, quote!(provider_name = "p", into = token));
+        assert!(
+            e.starts_with("expected the name of a parameter as a string"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn m2m_rejects_user_flow_arguments() {
+        let e = parse(
+            Kind::AccessToken,
+            quote!(
+                provider_name = "p",
+                scopes = [],
+                auth_flow = "M2M",
+                on_auth_url = |u: &str| {},
+                non_blocking = true
+            ),
+        )
+        .unwrap_err();
+        let msgs: Vec<String> = e.into_iter().map(|e| e.to_string()).collect();
+        assert_eq!(msgs.len(), 2);
+        assert!(msgs[0].starts_with("`on_auth_url` has no effect with `auth_flow = \"M2M\"`"));
+        assert!(msgs[1].starts_with("`non_blocking` has no effect"));
+    }
+
+    #[test]
+    fn user_id_needs_workload_identity() {
+        let e = err(Kind::ApiKey, quote!(provider_name = "p", user_id = "u"));
+        assert!(e.starts_with("`user_id` needs `workload_identity"), "{e}");
+    }
+
+    #[test]
+    fn list_arguments_take_strings() {
+        let e = err(
+            Kind::AccessToken,
+            quote!(provider_name = "p", auth_flow = "M2M", scopes = "a b"),
+        );
+        assert!(e.starts_with("`scopes` takes a list"), "{e}");
+        let e = err(
+            Kind::AccessToken,
+            quote!(provider_name = "p", auth_flow = "M2M", scopes = [1]),
+        );
+        assert!(e.starts_with("`scopes` takes strings"), "{e}");
+    }
+
+    #[test]
+    fn custom_parameters_map_syntax() {
+        let e = err(
+            Kind::AccessToken,
+            quote!(provider_name = "p", auth_flow = "M2M", scopes = [], custom_parameters = { "a": "1", "a": "2" }),
+        );
+        assert_eq!(e, "duplicate custom parameter \"a\"");
+        let e = err(
+            Kind::AccessToken,
+            quote!(provider_name = "p", auth_flow = "M2M", scopes = [], custom_parameters = { a: "1" }),
+        );
+        assert!(e.starts_with("expected `\"name\": value` pairs"), "{e}");
+        let a = parse(
+            Kind::AccessToken,
+            quote!(
+                provider_name = "p",
+                auth_flow = "M2M",
+                scopes = [],
+                custom_parameters = PARAMS
+            ),
+        )
+        .unwrap();
+        assert!(matches!(a.custom_parameters, Some(Params::Expr(_))));
+    }
+
+    #[test]
+    fn fallback_salvages_into_and_crate() {
+        let a = Args::fallback(
+            Kind::AccessToken,
+            &quote!(
+                provider_name = "p",
+                into = "token",
+                crate = "::x::y",
+                bogus = 1
+            ),
+        );
+        assert_eq!(a.into, "token");
+        assert!(a.krate.is_some());
+        assert_eq!(a.auth_flow, Some(AuthFlow::M2M));
+    }
+}
