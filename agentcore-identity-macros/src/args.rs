@@ -39,6 +39,7 @@ impl Kind {
                 "into",
                 "workload_identity",
                 "user_id",
+                "workload_access_token",
                 "client",
                 "crate",
             ],
@@ -58,6 +59,7 @@ impl Kind {
                 "non_blocking",
                 "workload_identity",
                 "user_id",
+                "workload_access_token",
                 "client",
                 "crate",
             ],
@@ -140,6 +142,7 @@ pub(crate) struct Args {
     pub(crate) non_blocking: Option<Expr>,
     pub(crate) workload_identity: Option<Expr>,
     pub(crate) user_id: Option<Expr>,
+    pub(crate) workload_access_token: Option<Expr>,
     pub(crate) client: Option<Expr>,
 }
 
@@ -164,6 +167,7 @@ impl Args {
             non_blocking: None,
             workload_identity: None,
             user_id: None,
+            workload_access_token: None,
             client: None,
         }
     }
@@ -180,14 +184,21 @@ impl Args {
         }
         let trees: Vec<TokenTree> = tokens.clone().into_iter().collect();
         for w in trees.windows(3) {
-            let (TokenTree::Ident(key), TokenTree::Punct(eq), TokenTree::Literal(lit)) =
-                (&w[0], &w[1], &w[2])
-            else {
+            let (TokenTree::Ident(key), TokenTree::Punct(eq)) = (&w[0], &w[1]) else {
                 continue;
             };
             if eq.as_char() != '=' {
                 continue;
             }
+            // `into = token` (a mistake reported by `parse`): still the parameter meant.
+            if let (true, TokenTree::Ident(ident)) = (key == "into", &w[2]) {
+                args.into = ident.clone();
+                args.into_span = Some(ident.span());
+                continue;
+            }
+            let TokenTree::Literal(lit) = &w[2] else {
+                continue;
+            };
             let Ok(lit) = syn::parse2::<LitStr>(TokenTree::Literal(lit.clone()).into()) else {
                 continue;
             };
@@ -231,6 +242,7 @@ struct Raw {
     non_blocking: Option<(Span, Expr)>,
     workload_identity: Option<(Span, Expr)>,
     user_id: Option<(Span, Expr)>,
+    workload_access_token: Option<(Span, Expr)>,
     client: Option<(Span, Expr)>,
 }
 
@@ -389,6 +401,7 @@ impl Raw {
                     "non_blocking" => &mut self.non_blocking,
                     "workload_identity" => &mut self.workload_identity,
                     "user_id" => &mut self.user_id,
+                    "workload_access_token" => &mut self.workload_access_token,
                     "client" => &mut self.client,
                     _ => unreachable!("every key in Kind::keys is handled"),
                 };
@@ -424,10 +437,23 @@ impl Raw {
                 push(missing("scopes", "; write `scopes = []` to request none"));
             }
         }
-        if let (Some((span, _)), None) = (&self.user_id, &self.workload_identity) {
-            push(syn::Error::new(
+        // The workload access token: explicit, or for a workload identity and one of its users,
+        // else (neither given) from the request context / the local development flow.
+        match (&self.workload_identity, &self.user_id) {
+            (Some(_), None) => push(syn::Error::new(
+                Span::call_site(),
+                "missing argument `user_id`: `workload_identity` gets a workload access token for one user of it",
+            )),
+            (None, Some((span, _))) => push(syn::Error::new(
                 *span,
                 "`user_id` needs `workload_identity = \"...\"`: the user is a user of that workload identity",
+            )),
+            _ => {}
+        }
+        if let (Some((span, _)), Some(_)) = (&self.workload_access_token, &self.workload_identity) {
+            push(syn::Error::new(
+                *span,
+                "`workload_access_token` and `workload_identity` are two ways to get the same token; give one",
             ));
         }
         // M2M never answers with an authorization URL: arguments of the user flow would be ignored.
@@ -481,6 +507,7 @@ impl Raw {
             non_blocking: self.non_blocking.map(|(_, v)| v),
             workload_identity: self.workload_identity.map(|(_, v)| v),
             user_id: self.user_id.map(|(_, v)| v),
+            workload_access_token: self.workload_access_token.map(|(_, v)| v),
             client: self.client.map(|(_, v)| v),
         })
     }
@@ -840,9 +867,41 @@ mod tests {
     }
 
     #[test]
-    fn user_id_needs_workload_identity() {
+    fn workload_identity_and_user_id_go_together() {
         let e = err(Kind::ApiKey, quote!(provider_name = "p", user_id = "u"));
         assert!(e.starts_with("`user_id` needs `workload_identity"), "{e}");
+        let e = err(
+            Kind::ApiKey,
+            quote!(provider_name = "p", workload_identity = "w"),
+        );
+        assert!(e.starts_with("missing argument `user_id`"), "{e}");
+        let e = err(
+            Kind::ApiKey,
+            quote!(
+                provider_name = "p",
+                workload_identity = "w",
+                user_id = "u",
+                workload_access_token = wat
+            ),
+        );
+        assert!(
+            e.starts_with("`workload_access_token` and `workload_identity`"),
+            "{e}"
+        );
+        assert!(
+            parse(
+                Kind::ApiKey,
+                quote!(provider_name = "p", workload_identity = "w", user_id = id)
+            )
+            .is_ok()
+        );
+        assert!(
+            parse(
+                Kind::ApiKey,
+                quote!(provider_name = "p", workload_access_token = wat.clone())
+            )
+            .is_ok()
+        );
     }
 
     #[test]

@@ -259,7 +259,13 @@ fn strip_group(ty: &Type) -> &Type {
 fn fetch_expr(args: &Args, private: &TokenStream) -> TokenStream {
     let ms = Span::mixed_site();
     let client = match &args.client {
-        Some(expr) => quote_spanned!(ms=> #private::client(&(#expr))),
+        // `&(expr)` coerces `&IdentityClient`, `&&IdentityClient`, `&Arc<IdentityClient>`; the
+        // clone is cheap (shared state) and keeps borrows out of the future across the await.
+        Some(expr) => quote_spanned!(ms=>
+            #private::core::option::Option::Some(
+                <#private::IdentityClient as #private::core::clone::Clone>::clone(&(#expr))
+            )
+        ),
         None => quote_spanned!(ms=> #private::core::option::Option::None),
     };
     let mut calls = TokenStream::new();
@@ -271,11 +277,11 @@ fn fetch_expr(args: &Args, private: &TokenStream) -> TokenStream {
         StrList::Empty => None,
         StrList::Expr(e) => Some(quote_spanned!(ms=> #private::strings(#e))),
     };
-    if let Some(e) = &args.workload_identity {
-        call("workload_identity", e.to_token_stream());
+    if let (Some(name), Some(user)) = (&args.workload_identity, &args.user_id) {
+        call("workload_identity", quote!(#name, #user));
     }
-    if let Some(e) = &args.user_id {
-        call("user_id", e.to_token_stream());
+    if let Some(e) = &args.workload_access_token {
+        call("workload_access_token", e.to_token_stream());
     }
     match args.kind {
         // Read from the request context: nothing to await, so sync functions work too.
@@ -312,7 +318,7 @@ fn fetch_expr(args: &Args, private: &TokenStream) -> TokenStream {
                 } else {
                     quote_spanned!(ms=> #private::on_auth_url_sync(#expr))
                 };
-                call("on_auth_url", value);
+                call("on_auth_url_handler", value);
             }
             if let Some(e) = &args.callback_url {
                 call("callback_url", e.to_token_stream());
@@ -519,19 +525,18 @@ mod tests {
         );
         let b = body(&f);
         for needle in [
-            ":: renamed :: __private :: access_token (:: renamed :: __private :: client (& (self . client))",
+            ":: renamed :: __private :: access_token (:: renamed :: __private :: core :: option :: Option :: Some (< :: renamed :: __private :: IdentityClient as :: renamed :: __private :: core :: clone :: Clone > :: clone (& (self . client)))",
             "AuthFlow :: UserFederation",
             ". scopes (:: renamed :: __private :: strings (SCOPES))",
             ". resources (:: renamed :: __private :: strings ([\"r\"]))",
-            ". on_auth_url (:: renamed :: __private :: on_auth_url_sync (| url : & str | println ! (\"Open {url}\")))",
+            ". on_auth_url_handler (:: renamed :: __private :: on_auth_url_sync (| url : & str | println ! (\"Open {url}\")))",
             ". callback_url (\"http://localhost:8081/oauth2/callback\")",
             ". force_authentication (false)",
             ". token_poller (poller ())",
             ". custom_state (\"st\")",
             ". custom_parameter (\"access_type\" , \"offline\")",
             ". non_blocking (true)",
-            ". workload_identity (\"wl\")",
-            ". user_id (user)",
+            ". workload_identity (\"wl\" , user)",
         ] {
             assert!(b.contains(needle), "missing {needle}\nin {b}");
         }
