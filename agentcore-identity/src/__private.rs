@@ -1,0 +1,58 @@
+//! Not public API: what the macro expansions call. May change in any release.
+
+pub use ::core;
+pub use ::secrecy::SecretString;
+
+pub use crate::token::{ApiKeyRequest, AuthFlow, OnAuthUrl, TokenRequest};
+pub use crate::{Credential, Error, IdentityClient};
+
+/// `client` or, when `None`, the process default client.
+async fn client_or_default(client: Option<IdentityClient>) -> Result<IdentityClient, Error> {
+    match client {
+        Some(c) => Ok(c),
+        None => crate::default_client().await,
+    }
+}
+
+/// Fetches an API key (cached).
+pub async fn api_key(
+    client: Option<IdentityClient>,
+    request: ApiKeyRequest,
+) -> Result<SecretString, Error> {
+    client_or_default(client).await?.get_api_key(request).await
+}
+
+/// Fetches an OAuth2 access token (cached).
+pub async fn access_token(
+    client: Option<IdentityClient>,
+    request: TokenRequest,
+) -> Result<SecretString, Error> {
+    client_or_default(client).await?.get_token(request).await
+}
+
+/// The workload access token of the current request context.
+pub fn workload_access_token() -> Result<SecretString, Error> {
+    crate::context::RequestContext::with_current(|ctx| {
+        ctx.and_then(|c| c.workload_access_token().cloned())
+            .ok_or(Error::NoWorkloadAccessToken)
+    })
+}
+
+/// Converts a secret into the injected parameter's type.
+pub fn into_credential<T: Credential>(secret: SecretString) -> T {
+    T::from_secret(secret)
+}
+
+/// Wraps a synchronous `on_auth_url` callback.
+pub fn on_auth_url_sync<F: Fn(&str) + Send + Sync + 'static>(f: F) -> OnAuthUrl {
+    OnAuthUrl::from_fn(f)
+}
+
+/// Wraps an asynchronous `on_auth_url` callback.
+pub fn on_auth_url_async<F, Fut>(f: F) -> OnAuthUrl
+where
+    F: Fn(String) -> Fut + Send + Sync + 'static,
+    Fut: core::future::Future<Output = ()> + Send + 'static,
+{
+    OnAuthUrl::from_async_fn(f)
+}

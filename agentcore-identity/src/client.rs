@@ -1,0 +1,587 @@
+//! [`IdentityClient`]: configuration (region, endpoints, credentials) and the data-plane calls.
+
+use std::fmt;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use aws_config::Region;
+use aws_config::{BehaviorVersion, SdkConfig};
+use aws_credential_types::Credentials;
+use aws_credential_types::provider::{
+    ProvideCredentials, SharedCredentialsProvider, error::CredentialsError, future,
+};
+use secrecy::{ExposeSecret, SecretString};
+
+use crate::Error;
+use crate::cache::{CacheConfig, TokenCache};
+use crate::poller::{DefaultTokenPoller, TokenPoller};
+use crate::token::{SessionMap, UserIdentifier, session_map};
+use crate::workload::{WatCache, WorkloadIdentityRef, wat_cache};
+
+/// Python's default region when none is configured.
+pub const DEFAULT_REGION: &str = "us-west-2";
+/// Default path of the local development file, as in the Python SDK.
+pub const DEFAULT_LOCAL_CONFIG_PATH: &str = ".agentcore.json";
+
+type EnvLookup = Arc<dyn Fn(&str) -> Option<String> + Send + Sync>;
+
+/// The client for AgentCore Identity: control plane, data plane, token flows, token cache.
+///
+/// Cheap to clone (one `Arc`); clones share the cache. Build one per process (or use the
+/// process default, see [`set_default_client`](crate::set_default_client)).
+///
+/// ```no_run
+/// # async fn run() -> Result<(), agentcore_identity::Error> {
+/// use agentcore_identity::{ApiKeyRequest, IdentityClient};
+///
+/// let client = IdentityClient::new("us-east-1").await?;
+/// let key = client.get_api_key(ApiKeyRequest::new("openai-apikey-provider")).await?;
+/// # Ok(()) }
+/// ```
+#[derive(Clone)]
+pub struct IdentityClient {
+    pub(crate) inner: Arc<Inner>,
+}
+
+pub(crate) struct Inner {
+    region: String,
+    dp: aws_sdk_bedrockagentcore::Client,
+    cp: aws_sdk_bedrockagentcorecontrol::Client,
+    pub(crate) cache: TokenCache,
+    pub(crate) sessions: SessionMap,
+    pub(crate) wat_cache: WatCache,
+    pub(crate) token_poller: Arc<dyn TokenPoller>,
+    pub(crate) workload_identity: Option<WorkloadIdentityRef>,
+    pub(crate) local_config_path: PathBuf,
+    pub(crate) local_identity: tokio::sync::OnceCell<WorkloadIdentityRef>,
+    env: EnvLookup,
+}
+
+impl fmt::Debug for IdentityClient {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("IdentityClient")
+            .field("region", &self.inner.region)
+            .field("cache", &self.inner.cache)
+            .field("workload_identity", &self.inner.workload_identity)
+            .field("local_config_path", &self.inner.local_config_path)
+            .finish_non_exhaustive()
+    }
+}
+
+impl IdentityClient {
+    /// A client for `region`, everything else from the environment (endpoints, credentials).
+    pub async fn new(region: impl Into<String>) -> Result<Self, Error> {
+        Self::builder().region(region).build().await
+    }
+
+    /// A client from an existing `aws-config` [`SdkConfig`] (its region, credentials, endpoint).
+    ///
+    /// `BEDROCK_AGENTCORE_DP_ENDPOINT` / `BEDROCK_AGENTCORE_CP_ENDPOINT` still apply (as in
+    /// Python); without a region in `config`, the region comes from `AWS_REGION` or `us-west-2`.
+    pub fn from_conf(config: &SdkConfig) -> Result<Self, Error> {
+        Self::builder()
+            .sdk_config(config.clone())
+            .build_from_sdk_config()
+    }
+
+    /// A builder, for everything that is configurable.
+    pub fn builder() -> IdentityClientBuilder {
+        IdentityClientBuilder::default()
+    }
+
+    /// The region this client talks to.
+    pub fn region(&self) -> &str {
+        &self.inner.region
+    }
+
+    /// The underlying data-plane SDK client (escape hatch).
+    pub fn data_plane(&self) -> &aws_sdk_bedrockagentcore::Client {
+        &self.inner.dp
+    }
+
+    /// The underlying control-plane SDK client (escape hatch).
+    pub fn control_plane(&self) -> &aws_sdk_bedrockagentcorecontrol::Client {
+        &self.inner.cp
+    }
+
+    /// Drops every cached credential (and remembered authorization session).
+    pub fn clear_cache(&self) {
+        self.inner.cache.invalidate_all();
+        self.inner.sessions.invalidate_all();
+        self.inner.wat_cache.invalidate_all();
+    }
+
+    /// How many credentials are cached right now.
+    pub async fn cached_entries(&self) -> u64 {
+        self.inner.cache.entry_count().await
+    }
+
+    pub(crate) fn env_var(&self, name: &str) -> Option<String> {
+        (self.inner.env)(name)
+    }
+
+    /// Gets a workload access token for `workload_name`, as Python's `get_workload_access_token`:
+    /// with `user_token`, `GetWorkloadAccessTokenForJWT` (it wins over `user_id`, with a warning);
+    /// else with `user_id`, `GetWorkloadAccessTokenForUserId`; else `GetWorkloadAccessToken`.
+    pub async fn get_workload_access_token(
+        &self,
+        workload_name: &str,
+        user_token: Option<&SecretString>,
+        user_id: Option<&str>,
+    ) -> Result<SecretString, Error> {
+        let dp = self.data_plane();
+        if let Some(user_token) = user_token {
+            if user_id.is_some() {
+                tracing::warn!("Both user token and user id are supplied, using user token");
+            }
+            tracing::debug!(workload_name, "Getting workload access token for JWT");
+            let out = dp
+                .get_workload_access_token_for_jwt()
+                .workload_name(workload_name)
+                .user_token(user_token.expose_secret())
+                .send()
+                .await
+                .map_err(|e| Error::from_sdk("GetWorkloadAccessTokenForJWT", e))?;
+            Ok(SecretString::from(out.workload_access_token()))
+        } else if let Some(user_id) = user_id {
+            tracing::debug!(
+                workload_name,
+                user_id,
+                "Getting workload access token for user id"
+            );
+            let out = dp
+                .get_workload_access_token_for_user_id()
+                .workload_name(workload_name)
+                .user_id(user_id)
+                .send()
+                .await
+                .map_err(|e| Error::from_sdk("GetWorkloadAccessTokenForUserId", e))?;
+            Ok(SecretString::from(out.workload_access_token()))
+        } else {
+            tracing::debug!(workload_name, "Getting workload access token");
+            let out = dp
+                .get_workload_access_token()
+                .workload_name(workload_name)
+                .send()
+                .await
+                .map_err(|e| Error::from_sdk("GetWorkloadAccessToken", e))?;
+            Ok(SecretString::from(out.workload_access_token()))
+        }
+    }
+
+    /// Confirms a user's authorization session (`CompleteResourceTokenAuth`): call it from the
+    /// app's OAuth2 return URL handler, with the `session_id`/`sessionUri` from its query.
+    pub async fn complete_resource_token_auth(
+        &self,
+        session_uri: &str,
+        user: UserIdentifier,
+    ) -> Result<(), Error> {
+        use aws_sdk_bedrockagentcore::types::UserIdentifier as Sdk;
+        let user = match user {
+            UserIdentifier::UserId(id) => Sdk::UserId(id),
+            UserIdentifier::UserToken(token) => Sdk::UserToken(token.expose_secret().to_owned()),
+        };
+        tracing::debug!(session_uri, "Completing 3LO OAuth2 flow");
+        self.data_plane()
+            .complete_resource_token_auth()
+            .session_uri(session_uri)
+            .user_identifier(user)
+            .send()
+            .await
+            .map_err(|e| Error::from_sdk("CompleteResourceTokenAuth", e))?;
+        Ok(())
+    }
+}
+
+/// Checks an AWS region name: `^[a-z]{2}(-[a-z]+)+-\d{1,2}$` (so no `/`, `.`, `:` or whitespace
+/// can reach an endpoint host name).
+pub fn validate_region(region: &str) -> Result<(), Error> {
+    let bad = || Error::InvalidRegion {
+        region: region.to_owned(),
+    };
+    let parts: Vec<&str> = region.split('-').collect();
+    if parts.len() < 3 || region.len() > 32 {
+        return Err(bad());
+    }
+    let lower = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_lowercase());
+    let first = parts[0];
+    let last = parts[parts.len() - 1];
+    if first.len() != 2 || !lower(first) {
+        return Err(bad());
+    }
+    if !(1..=2).contains(&last.len()) || !last.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(bad());
+    }
+    if !parts[1..parts.len() - 1].iter().all(|p| lower(p)) {
+        return Err(bad());
+    }
+    Ok(())
+}
+
+fn validate_endpoint(url: &str) -> Result<(), Error> {
+    let parsed = url::Url::parse(url)
+        .map_err(|e| Error::config(format!("invalid endpoint URL {url:?}: {e}")))?;
+    if !matches!(parsed.scheme(), "http" | "https") || parsed.host_str().is_none() {
+        return Err(Error::config(format!(
+            "invalid endpoint URL {url:?}: expected http(s)://host[:port]"
+        )));
+    }
+    Ok(())
+}
+
+/// Builds an [`IdentityClient`].
+///
+/// Region: [`region`](Self::region), else `AWS_REGION` / `AWS_DEFAULT_REGION`, else the shared
+/// config profile, else `us-west-2` (Python's default). Malformed names are rejected.
+///
+/// Endpoints: [`data_plane_endpoint`](Self::data_plane_endpoint) /
+/// [`control_plane_endpoint`](Self::control_plane_endpoint) (or [`endpoint_url`](Self::endpoint_url)
+/// for both), else the Python SDK's `BEDROCK_AGENTCORE_DP_ENDPOINT` /
+/// `BEDROCK_AGENTCORE_CP_ENDPOINT`, else the standard `AWS_ENDPOINT_URL_BEDROCK_AGENTCORE` /
+/// `AWS_ENDPOINT_URL_BEDROCK_AGENTCORE_CONTROL` / `AWS_ENDPOINT_URL` (read by aws-config), else
+/// the AWS endpoints of the region.
+///
+/// Credentials: the default chain of aws-config (or [`credentials_provider`](Self::credentials_provider)).
+/// **When an endpoint override is set** and the chain finds no credentials, the client signs with
+/// static dummy credentials (access key `agentcore-local`), so it works against
+/// `agentcore-identity-local` on a machine without AWS credentials. Without an override, missing
+/// credentials stay an error.
+#[derive(Default)]
+pub struct IdentityClientBuilder {
+    region: Option<String>,
+    dp_endpoint: Option<String>,
+    cp_endpoint: Option<String>,
+    sdk_config: Option<SdkConfig>,
+    credentials: Option<SharedCredentialsProvider>,
+    cache: CacheConfig,
+    local_config_path: Option<PathBuf>,
+    workload_identity: Option<WorkloadIdentityRef>,
+    poll_interval: Option<Duration>,
+    poll_timeout: Option<Duration>,
+    token_poller: Option<Arc<dyn TokenPoller>>,
+    env: Option<EnvLookup>,
+}
+
+impl fmt::Debug for IdentityClientBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("IdentityClientBuilder")
+            .field("region", &self.region)
+            .field("dp_endpoint", &self.dp_endpoint)
+            .field("cp_endpoint", &self.cp_endpoint)
+            .field("cache", &self.cache)
+            .field("local_config_path", &self.local_config_path)
+            .field("workload_identity", &self.workload_identity)
+            .finish_non_exhaustive()
+    }
+}
+
+impl IdentityClientBuilder {
+    /// The AWS region.
+    pub fn region(mut self, region: impl Into<String>) -> Self {
+        self.region = Some(region.into());
+        self
+    }
+
+    /// The data-plane endpoint (`bedrock-agentcore`), e.g. `http://127.0.0.1:8000`.
+    pub fn data_plane_endpoint(mut self, url: impl Into<String>) -> Self {
+        self.dp_endpoint = Some(url.into());
+        self
+    }
+
+    /// The control-plane endpoint (`bedrock-agentcore-control`).
+    pub fn control_plane_endpoint(mut self, url: impl Into<String>) -> Self {
+        self.cp_endpoint = Some(url.into());
+        self
+    }
+
+    /// One endpoint for both planes (`agentcore-identity-local` serves both on one port).
+    pub fn endpoint_url(self, url: impl Into<String>) -> Self {
+        let url = url.into();
+        self.data_plane_endpoint(url.clone())
+            .control_plane_endpoint(url)
+    }
+
+    /// Starts from this `aws-config` configuration instead of loading the default one.
+    pub fn sdk_config(mut self, config: SdkConfig) -> Self {
+        self.sdk_config = Some(config);
+        self
+    }
+
+    /// Signs requests with these credentials instead of the default chain.
+    pub fn credentials_provider(mut self, provider: impl ProvideCredentials + 'static) -> Self {
+        self.credentials = Some(SharedCredentialsProvider::new(provider));
+        self
+    }
+
+    /// Token cache settings (see [`CacheConfig`]).
+    pub fn cache(mut self, config: CacheConfig) -> Self {
+        self.cache = config;
+        self
+    }
+
+    /// Switches the token cache off.
+    pub fn disable_cache(mut self) -> Self {
+        self.cache = CacheConfig::disabled();
+        self
+    }
+
+    /// Path of the local development file (default `./.agentcore.json`).
+    pub fn local_config_path(mut self, path: impl Into<PathBuf>) -> Self {
+        self.local_config_path = Some(path.into());
+        self
+    }
+
+    /// Without a workload access token in context, act as `user_id` of this existing workload
+    /// identity (`GetWorkloadAccessTokenForUserId`), instead of the local development file;
+    /// for ECS/EKS hosts where `CreateWorkloadIdentity` is denied.
+    pub fn workload_identity(
+        mut self,
+        name: impl Into<String>,
+        user_id: impl Into<String>,
+    ) -> Self {
+        self.workload_identity = Some(WorkloadIdentityRef::new(name, user_id));
+        self
+    }
+
+    /// Interval of the default poller (default 5 s).
+    pub fn poll_interval(mut self, interval: Duration) -> Self {
+        self.poll_interval = Some(interval);
+        self
+    }
+
+    /// Timeout of the default poller (default 600 s).
+    pub fn poll_timeout(mut self, timeout: Duration) -> Self {
+        self.poll_timeout = Some(timeout);
+        self
+    }
+
+    /// The poller for requests that set none (overrides `poll_interval` / `poll_timeout`).
+    pub fn token_poller(mut self, poller: impl TokenPoller + 'static) -> Self {
+        self.token_poller = Some(Arc::new(poller));
+        self
+    }
+
+    /// Replaces the process environment for this crate's own lookups (`AWS_REGION`,
+    /// `AWS_DEFAULT_REGION`, `BEDROCK_AGENTCORE_*_ENDPOINT`, `AWS_ENDPOINT_URL*`,
+    /// `DOCKER_CONTAINER`); useful in tests. aws-config still reads the process environment.
+    pub fn env_lookup(
+        mut self,
+        f: impl Fn(&str) -> Option<String> + Send + Sync + 'static,
+    ) -> Self {
+        self.env = Some(Arc::new(f));
+        self
+    }
+
+    fn env(&self) -> EnvLookup {
+        self.env
+            .clone()
+            .unwrap_or_else(|| Arc::new(|name: &str| std::env::var(name).ok()))
+    }
+
+    /// Builds the client: loads the default `aws-config` configuration unless one was given.
+    pub async fn build(mut self) -> Result<IdentityClient, Error> {
+        if self.sdk_config.is_none() {
+            let env = self.env();
+            let region = match self.region.clone() {
+                Some(r) => r,
+                None => match env("AWS_REGION").or_else(|| env("AWS_DEFAULT_REGION")) {
+                    Some(r) if !r.is_empty() => r,
+                    _ => {
+                        use aws_config::meta::region::ProvideRegion;
+                        aws_config::profile::ProfileFileRegionProvider::new()
+                            .region()
+                            .await
+                            .map(|r| r.to_string())
+                            .unwrap_or_else(|| DEFAULT_REGION.to_owned())
+                    }
+                },
+            };
+            validate_region(&region)?;
+            let config = aws_config::defaults(BehaviorVersion::latest())
+                .region(Region::new(region.clone()))
+                .load()
+                .await;
+            self.region = Some(region);
+            self.sdk_config = Some(config);
+        }
+        self.build_from_sdk_config()
+    }
+
+    fn build_from_sdk_config(self) -> Result<IdentityClient, Error> {
+        let env = self.env();
+        let sdk = self.sdk_config.clone().expect("sdk config set");
+        let region = match (&self.region, sdk.region()) {
+            (Some(r), _) => r.clone(),
+            (None, Some(r)) => r.to_string(),
+            (None, None) => env("AWS_REGION")
+                .filter(|r| !r.is_empty())
+                .unwrap_or_else(|| DEFAULT_REGION.to_owned()),
+        };
+        validate_region(&region)?;
+        let nonempty = |v: Option<String>| v.filter(|s| !s.trim().is_empty());
+        let dp_endpoint = self
+            .dp_endpoint
+            .clone()
+            .or_else(|| nonempty(env("BEDROCK_AGENTCORE_DP_ENDPOINT")));
+        let cp_endpoint = self
+            .cp_endpoint
+            .clone()
+            .or_else(|| nonempty(env("BEDROCK_AGENTCORE_CP_ENDPOINT")));
+        for url in dp_endpoint.iter().chain(cp_endpoint.iter()) {
+            validate_endpoint(url)?;
+        }
+        let ignore_configured = env("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS")
+            .is_some_and(|v| v.eq_ignore_ascii_case("true"));
+        let endpoint_override = dp_endpoint.is_some()
+            || cp_endpoint.is_some()
+            || sdk.endpoint_url().is_some()
+            || (!ignore_configured
+                && [
+                    "AWS_ENDPOINT_URL_BEDROCK_AGENTCORE",
+                    "AWS_ENDPOINT_URL_BEDROCK_AGENTCORE_CONTROL",
+                    "AWS_ENDPOINT_URL",
+                ]
+                .iter()
+                .any(|v| nonempty(env(v)).is_some()));
+
+        let credentials = match (self.credentials.clone(), sdk.credentials_provider()) {
+            (Some(explicit), _) => Some(explicit),
+            (None, Some(chain)) if endpoint_override => {
+                Some(SharedCredentialsProvider::new(FallbackToDummy {
+                    inner: chain,
+                }))
+            }
+            (None, Some(chain)) => Some(chain),
+            (None, None) if endpoint_override => {
+                Some(SharedCredentialsProvider::new(dummy_credentials()))
+            }
+            (None, None) => None,
+        };
+
+        let mut dp = aws_sdk_bedrockagentcore::config::Builder::from(&sdk)
+            .region(Region::new(region.clone()));
+        let mut cp = aws_sdk_bedrockagentcorecontrol::config::Builder::from(&sdk)
+            .region(Region::new(region.clone()));
+        if let Some(c) = credentials {
+            dp = dp.credentials_provider(c.clone());
+            cp = cp.credentials_provider(c);
+        }
+        if let Some(url) = &dp_endpoint {
+            dp = dp.endpoint_url(url);
+        }
+        if let Some(url) = &cp_endpoint {
+            cp = cp.endpoint_url(url);
+        }
+        let token_poller: Arc<dyn TokenPoller> = match self.token_poller {
+            Some(p) => p,
+            None => Arc::new(DefaultTokenPoller::new(
+                self.poll_interval
+                    .unwrap_or(crate::poller::DEFAULT_POLL_INTERVAL),
+                self.poll_timeout
+                    .unwrap_or(crate::poller::DEFAULT_POLL_TIMEOUT),
+            )),
+        };
+        tracing::debug!(
+            region,
+            dp_endpoint = dp_endpoint.as_deref(),
+            cp_endpoint = cp_endpoint.as_deref(),
+            endpoint_override,
+            "identity client configured"
+        );
+        Ok(IdentityClient {
+            inner: Arc::new(Inner {
+                region,
+                dp: aws_sdk_bedrockagentcore::Client::from_conf(dp.build()),
+                cp: aws_sdk_bedrockagentcorecontrol::Client::from_conf(cp.build()),
+                cache: TokenCache::new(self.cache),
+                sessions: session_map(),
+                wat_cache: wat_cache(),
+                token_poller,
+                workload_identity: self.workload_identity,
+                local_config_path: self
+                    .local_config_path
+                    .unwrap_or_else(|| PathBuf::from(DEFAULT_LOCAL_CONFIG_PATH)),
+                local_identity: tokio::sync::OnceCell::new(),
+                env,
+            }),
+        })
+    }
+}
+
+/// The static credentials used against a local endpoint when no real ones exist.
+fn dummy_credentials() -> Credentials {
+    Credentials::new(
+        "agentcore-local",
+        "agentcore-local-dummy-secret-key",
+        None,
+        None,
+        "agentcore-identity-dummy",
+    )
+}
+
+/// The default chain, falling back to [`dummy_credentials`] when it finds nothing.
+#[derive(Debug)]
+struct FallbackToDummy {
+    inner: SharedCredentialsProvider,
+}
+
+impl ProvideCredentials for FallbackToDummy {
+    fn provide_credentials<'a>(&'a self) -> future::ProvideCredentials<'a>
+    where
+        Self: 'a,
+    {
+        future::ProvideCredentials::new(async move {
+            match self.inner.provide_credentials().await {
+                Ok(c) => Ok(c),
+                Err(CredentialsError::CredentialsNotLoaded(_)) => {
+                    tracing::debug!(
+                        "no AWS credentials found; using dummy credentials for the local endpoint"
+                    );
+                    Ok(dummy_credentials())
+                }
+                Err(e) => Err(e),
+            }
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn regions() {
+        for ok in [
+            "us-west-2",
+            "us-gov-west-1",
+            "cn-north-1",
+            "ap-southeast-5",
+            "eu-central-1",
+        ] {
+            validate_region(ok).unwrap();
+        }
+        for bad in [
+            "",
+            "us",
+            "us-west",
+            "US-west-2",
+            "us-west-2/",
+            "evil.com/us-west-2",
+            "us-west-2.evil",
+            "us-west-2:80",
+            "us west-2",
+            "us-west-2 ",
+            "us--2",
+            "usa-west-2",
+            "us-west-123",
+            "us-west-2\n",
+            "x-y-1",
+        ] {
+            assert!(
+                matches!(validate_region(bad), Err(Error::InvalidRegion { .. })),
+                "{bad:?}"
+            );
+        }
+    }
+}

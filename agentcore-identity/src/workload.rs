@@ -1,0 +1,276 @@
+//! Where the workload access token comes from.
+//!
+//! In order:
+//! 1. explicit, on the request ([`ApiKeyRequest::workload_access_token`](crate::ApiKeyRequest::workload_access_token));
+//! 2. a workload identity and user named on the request
+//!    ([`TokenRequest::workload_identity`](crate::TokenRequest::workload_identity)):
+//!    `GetWorkloadAccessTokenForUserId`;
+//! 3. the [`RequestContext`] (AgentCore Runtime sends one with each request);
+//! 4. a workload identity and user named on the client
+//!    ([`IdentityClientBuilder::workload_identity`](crate::IdentityClientBuilder::workload_identity)),
+//!    for ECS/EKS hosts where `CreateWorkloadIdentity` is denied;
+//! 5. local development, as the Python SDK and compatible with its file: read (or create)
+//!    `.agentcore.json` (`{"workload_identity_name": ..., "user_id": ...}`, path configurable with
+//!    [`IdentityClientBuilder::local_config_path`](crate::IdentityClientBuilder::local_config_path)),
+//!    create the workload identity if it is missing (with the file's name when the file names one
+//!    that does not exist on the service), a random 8-hex user id if missing, then
+//!    `GetWorkloadAccessTokenForUserId`. With `DOCKER_CONTAINER=1` this step is refused with
+//!    [`Error::LocalDevRefusedInContainer`] (Python's message).
+//!
+//! Workload access tokens obtained in steps 2, 4 and 5 are cached until they expire (a JWT's `exp`
+//! less the skew, else the opaque-token TTL).
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use secrecy::{ExposeSecret, SecretString};
+
+use crate::cache::{KeyBuilder, digest_secret};
+use crate::context::RequestContext;
+use crate::{Error, IdentityClient};
+
+/// A workload identity name plus the user the agent acts for.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct WorkloadIdentityRef {
+    /// The workload identity name.
+    pub name: String,
+    /// The user id (`GetWorkloadAccessTokenForUserId`).
+    pub user_id: String,
+}
+
+impl WorkloadIdentityRef {
+    /// A reference to workload identity `name` acting for `user_id`.
+    pub fn new(name: impl Into<String>, user_id: impl Into<String>) -> Self {
+        Self {
+            name: name.into(),
+            user_id: user_id.into(),
+        }
+    }
+}
+
+/// The local development file, as the Python SDK writes it.
+#[derive(Debug, Default, serde::Serialize, serde::Deserialize)]
+pub(crate) struct LocalConfig {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) workload_identity_name: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) user_id: Option<String>,
+    #[serde(flatten)]
+    extra: serde_json::Map<String, serde_json::Value>,
+}
+
+/// A workload access token and its digest (computed once).
+pub(crate) struct SharedWat {
+    token: SecretString,
+    digest: [u8; 32],
+    ttl: Duration,
+}
+
+impl fmt::Debug for SharedWat {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("SharedWat([REDACTED])")
+    }
+}
+
+impl SharedWat {
+    fn new(token: SecretString, ttl: Duration) -> Self {
+        let digest = digest_secret(token.expose_secret());
+        Self { token, digest, ttl }
+    }
+}
+
+/// A resolved workload access token.
+#[derive(Debug)]
+pub(crate) enum Wat {
+    Context(RequestContext),
+    Shared(Arc<SharedWat>),
+}
+
+impl Wat {
+    pub(crate) fn token(&self) -> &SecretString {
+        match self {
+            Wat::Context(ctx) => ctx
+                .workload_access_token()
+                .expect("context wat checked at resolution"),
+            Wat::Shared(s) => &s.token,
+        }
+    }
+
+    pub(crate) fn digest(&self) -> [u8; 32] {
+        match self {
+            Wat::Context(ctx) => ctx
+                .token_digest()
+                .expect("context wat checked at resolution"),
+            Wat::Shared(s) => s.digest,
+        }
+    }
+}
+
+struct WatExpiry;
+
+impl moka::Expiry<crate::cache::Key, Arc<SharedWat>> for WatExpiry {
+    fn expire_after_create(
+        &self,
+        _: &crate::cache::Key,
+        value: &Arc<SharedWat>,
+        _: Instant,
+    ) -> Option<Duration> {
+        Some(value.ttl)
+    }
+}
+
+pub(crate) type WatCache = moka::future::Cache<crate::cache::Key, Arc<SharedWat>>;
+
+pub(crate) fn wat_cache() -> WatCache {
+    moka::future::Cache::builder()
+        .max_capacity(1_000)
+        .expire_after(WatExpiry)
+        .build()
+}
+
+/// Reads the local development file; `None` when absent, empty config when unreadable (as Python).
+pub(crate) fn read_local_config(path: &Path) -> LocalConfig {
+    match std::fs::read(path) {
+        Ok(bytes) => match serde_json::from_slice::<Option<LocalConfig>>(&bytes) {
+            Ok(cfg) => cfg.unwrap_or_default(),
+            Err(_) => {
+                tracing::warn!(path = %path.display(), "Could not find existing workload identity and user id");
+                LocalConfig::default()
+            }
+        },
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => LocalConfig::default(),
+        Err(_) => {
+            tracing::warn!(path = %path.display(), "Could not find existing workload identity and user id");
+            LocalConfig::default()
+        }
+    }
+}
+
+fn write_local_config(path: &Path, cfg: &LocalConfig) -> std::io::Result<()> {
+    let json = serde_json::to_string_pretty(cfg).map_err(std::io::Error::other)?;
+    std::fs::write(path, json)
+}
+
+/// A random 8-hex user id, as Python's `uuid.uuid4().hex[:8]`.
+pub(crate) fn random_user_id() -> String {
+    uuid::Uuid::new_v4().simple().to_string()[..8].to_owned()
+}
+
+impl IdentityClient {
+    /// Resolves the workload access token for one call (see the [module docs](self)).
+    pub(crate) async fn resolve_workload_access_token(
+        &self,
+        explicit: Option<&SecretString>,
+        identity: Option<&WorkloadIdentityRef>,
+    ) -> Result<Wat, Error> {
+        if let Some(token) = explicit {
+            return Ok(Wat::Shared(Arc::new(SharedWat::new(
+                token.clone(),
+                Duration::ZERO,
+            ))));
+        }
+        if let Some(identity) = identity {
+            return self.workload_token_for(identity).await.map(Wat::Shared);
+        }
+        let from_context = RequestContext::with_current(|ctx| {
+            ctx.filter(|c| c.workload_access_token().is_some()).cloned()
+        });
+        if let Some(ctx) = from_context {
+            return Ok(Wat::Context(ctx));
+        }
+        if let Some(identity) = &self.inner.workload_identity {
+            return self.workload_token_for(identity).await.map(Wat::Shared);
+        }
+        if self.env_var("DOCKER_CONTAINER").as_deref() == Some("1") {
+            return Err(Error::LocalDevRefusedInContainer);
+        }
+        let identity = self
+            .inner
+            .local_identity
+            .get_or_try_init(|| self.set_up_local_identity())
+            .await?
+            .clone();
+        self.workload_token_for(&identity).await.map(Wat::Shared)
+    }
+
+    /// `GetWorkloadAccessTokenForUserId` for `identity`, cached until the token expires.
+    async fn workload_token_for(
+        &self,
+        identity: &WorkloadIdentityRef,
+    ) -> Result<Arc<SharedWat>, Error> {
+        let mut b = KeyBuilder::new("wat", &[0; 32]);
+        b.str(&identity.name).str(&identity.user_id);
+        let key = b.finish();
+        if let Some(hit) = self.inner.wat_cache.get(&key).await {
+            return Ok(hit);
+        }
+        self.inner
+            .wat_cache
+            .try_get_with(key, async {
+                let token = self
+                    .get_workload_access_token(&identity.name, None, Some(&identity.user_id))
+                    .await?;
+                let config = &self.inner.cache.config;
+                let ttl = config
+                    .ttl_for(token.expose_secret(), false)
+                    .unwrap_or(Duration::ZERO);
+                Ok::<_, Error>(Arc::new(SharedWat::new(token, ttl)))
+            })
+            .await
+            .map_err(Arc::unwrap_or_clone)
+    }
+
+    /// The local development flow: read or create `.agentcore.json` and the workload identity.
+    async fn set_up_local_identity(&self) -> Result<WorkloadIdentityRef, Error> {
+        let path: &PathBuf = &self.inner.local_config_path;
+        let mut cfg = read_local_config(path);
+        let name = match cfg.workload_identity_name.clone() {
+            Some(name) => {
+                tracing::info!(path = %path.display(), workload_identity = %name, "Found existing workload identity");
+                match self.get_workload_identity(&name).await {
+                    Ok(_) => name,
+                    Err(e) if e.is_resource_not_found() => {
+                        self.create_workload_identity(Some(&name), &[])
+                            .await
+                            .map_err(|e| Error::local_dev("could not create the workload identity named in the local config", e))?;
+                        tracing::info!(workload_identity = %name, "Created the workload identity named in the local config");
+                        name
+                    }
+                    Err(e) => {
+                        return Err(Error::local_dev(
+                            "could not look up the workload identity named in the local config",
+                            e,
+                        ));
+                    }
+                }
+            }
+            None => {
+                let created = self
+                    .create_workload_identity(None, &[])
+                    .await
+                    .map_err(|e| Error::local_dev("could not create a workload identity", e))?;
+                tracing::info!(workload_identity = %created.name, "Created a workload identity");
+                created.name
+            }
+        };
+        let user_id = match cfg.user_id.clone() {
+            Some(id) => {
+                tracing::info!(path = %path.display(), user_id = %id, "Found existing user id");
+                id
+            }
+            None => {
+                let id = random_user_id();
+                tracing::info!(user_id = %id, "Created an user id");
+                id
+            }
+        };
+        cfg.workload_identity_name = Some(name.clone());
+        cfg.user_id = Some(user_id.clone());
+        if let Err(e) = write_local_config(path, &cfg) {
+            tracing::warn!(path = %path.display(), error = %e, "could not write the created workload identity to file");
+        }
+        Ok(WorkloadIdentityRef::new(name, user_id))
+    }
+}
