@@ -1,0 +1,284 @@
+//! The local OAuth2 session-binding callback server for 3LO during development.
+//!
+//! In a USER_FEDERATION flow, after the user consents at the identity provider, AgentCore
+//! Identity redirects their browser to the workload's `resourceOauth2ReturnUrl` with
+//! `?session_id=<sessionUri>`. Whoever serves that URL must call `CompleteResourceTokenAuth`
+//! for the user the agent acts for, binding the session to them; then the agent's poller gets the
+//! token. This server does that on your machine, as the Python starter toolkit's callback server
+//! does on `http://127.0.0.1:8081/oauth2/callback`, and shows a plain page saying the agent can
+//! continue.
+//!
+//! It only binds loopback addresses: anyone who can reach this page can bind a pending session
+//! to the configured user, so [`CallbackServerBuilder::start`] refuses `0.0.0.0` and any other
+//! non-loopback address ([`CallbackError::NotLoopback`]).
+//!
+//! ```no_run
+//! use agentcore_identity::app::callback::CallbackServer;
+//! use agentcore_identity::IdentityClient;
+//!
+//! # async fn run() -> Result<(), Box<dyn std::error::Error>> {
+//! let client = IdentityClient::new("us-east-1").await?;
+//! let server = CallbackServer::builder(client).user_id("alice").start().await?;
+//! // Allow this URL on the workload identity (allowedResourceOauth2ReturnUrls) and pass it as
+//! // the callback URL of `#[requires_access_token(auth_flow = "USER_FEDERATION", ...)]`.
+//! println!("{}", server.callback_url());
+//! # Ok(()) }
+//! ```
+
+use std::fmt;
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::sync::Arc;
+
+use axum::Router;
+use axum::extract::{Query, State};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use futures::future::BoxFuture;
+use secrecy::SecretString;
+use serde::Deserialize;
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
+
+use crate::client::IdentityClient;
+use crate::token::UserIdentifier;
+
+/// The starter toolkit's callback port.
+pub const DEFAULT_CALLBACK_PORT: u16 = 8081;
+
+/// The starter toolkit's callback path.
+pub const CALLBACK_PATH: &str = "/oauth2/callback";
+
+/// The page shown once the session is bound.
+pub const SUCCESS_PAGE: &str =
+    "Authorization complete. The agent can continue now; you can close this window.\n";
+
+/// Why the callback server could not start.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum CallbackError {
+    /// The bind address is not a loopback address.
+    #[error(
+        "refusing to serve the OAuth2 callback on {0}: bind a loopback address such as \
+         127.0.0.1 (anyone reaching this page could bind sessions to the configured user)"
+    )]
+    NotLoopback(SocketAddr),
+    /// No user was configured ([`CallbackServerBuilder::user_id`] or `user_token`).
+    #[error("no user configured for the OAuth2 callback server: set `user_id` or `user_token`")]
+    NoUser,
+    /// Binding the address failed.
+    #[error("cannot listen on {addr}: {source}")]
+    Bind {
+        /// The address.
+        addr: SocketAddr,
+        /// The I/O error.
+        #[source]
+        source: std::io::Error,
+    },
+}
+
+type Completer =
+    Arc<dyn Fn(String) -> BoxFuture<'static, Result<(), crate::Error>> + Send + Sync + 'static>;
+
+/// The callback server; see the [module docs](self).
+#[derive(Debug, Clone, Copy)]
+pub struct CallbackServer;
+
+impl CallbackServer {
+    /// Starts configuring a callback server that completes sessions with `client`.
+    pub fn builder(client: IdentityClient) -> CallbackServerBuilder {
+        CallbackServerBuilder {
+            client,
+            user: None,
+            addr: SocketAddr::new(IpAddr::V4(Ipv4Addr::LOCALHOST), DEFAULT_CALLBACK_PORT),
+        }
+    }
+}
+
+/// Configures and starts a [`CallbackServer`].
+#[must_use]
+pub struct CallbackServerBuilder {
+    client: IdentityClient,
+    user: Option<UserIdentifier>,
+    addr: SocketAddr,
+}
+
+impl fmt::Debug for CallbackServerBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("CallbackServerBuilder")
+            .field("user", &self.user)
+            .field("addr", &self.addr)
+            .finish_non_exhaustive()
+    }
+}
+
+impl CallbackServerBuilder {
+    /// Binds sessions to this user id (the one the workload access token was obtained for, e.g.
+    /// the `user_id` of `.agentcore.json`).
+    pub fn user_id(mut self, user_id: impl Into<String>) -> Self {
+        self.user = Some(UserIdentifier::UserId(user_id.into()));
+        self
+    }
+
+    /// Binds sessions to the user of this JWT (when the workload access token was obtained
+    /// for a user token).
+    pub fn user_token(mut self, token: SecretString) -> Self {
+        self.user = Some(UserIdentifier::UserToken(token));
+        self
+    }
+
+    /// The address to listen on (default `127.0.0.1:8081`; port `0` picks a free port).
+    /// Must be a loopback address.
+    pub fn bind(mut self, addr: SocketAddr) -> Self {
+        self.addr = addr;
+        self
+    }
+
+    /// The port to listen on, on `127.0.0.1` unless [`CallbackServerBuilder::bind`] chose another
+    /// loopback IP.
+    pub fn port(mut self, port: u16) -> Self {
+        self.addr.set_port(port);
+        self
+    }
+
+    /// Checks the address, binds it and serves in a background task.
+    pub async fn start(self) -> Result<CallbackServerHandle, CallbackError> {
+        if !self.addr.ip().is_loopback() {
+            return Err(CallbackError::NotLoopback(self.addr));
+        }
+        let user = self.user.ok_or(CallbackError::NoUser)?;
+        let client = self.client;
+        let completer: Completer = Arc::new(move |session_uri: String| {
+            let client = client.clone();
+            let user = user.clone();
+            Box::pin(async move {
+                client
+                    .complete_resource_token_auth(&session_uri, user)
+                    .await
+            })
+        });
+        let listener = tokio::net::TcpListener::bind(self.addr)
+            .await
+            .map_err(|source| CallbackError::Bind {
+                addr: self.addr,
+                source,
+            })?;
+        let local_addr = listener
+            .local_addr()
+            .map_err(|source| CallbackError::Bind {
+                addr: self.addr,
+                source,
+            })?;
+        let router = router(completer);
+        let (stop_tx, stop_rx) = oneshot::channel::<()>();
+        let task = tokio::spawn(async move {
+            let shutdown = async {
+                let _ = stop_rx.await;
+            };
+            if let Err(e) = axum::serve(listener, router)
+                .with_graceful_shutdown(shutdown)
+                .await
+            {
+                tracing::error!(error = %e, "OAuth2 callback server failed");
+            }
+        });
+        tracing::info!(url = %format!("http://{local_addr}{CALLBACK_PATH}"), "OAuth2 callback server listening");
+        Ok(CallbackServerHandle {
+            local_addr,
+            stop: Some(stop_tx),
+            task: Some(task),
+        })
+    }
+}
+
+/// A running callback server. Dropping it stops the server.
+#[derive(Debug)]
+pub struct CallbackServerHandle {
+    local_addr: SocketAddr,
+    stop: Option<oneshot::Sender<()>>,
+    task: Option<JoinHandle<()>>,
+}
+
+impl CallbackServerHandle {
+    /// The address the server listens on.
+    pub fn local_addr(&self) -> SocketAddr {
+        self.local_addr
+    }
+
+    /// The URL to allow on the workload identity and to pass as the OAuth2 callback URL:
+    /// `http://127.0.0.1:8081/oauth2/callback` by default.
+    pub fn callback_url(&self) -> String {
+        format!("http://{}{CALLBACK_PATH}", self.local_addr)
+    }
+
+    /// Stops the server and waits for it to finish.
+    pub async fn shutdown(mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        if let Some(task) = self.task.take() {
+            let _ = task.await;
+        }
+    }
+}
+
+impl Drop for CallbackServerHandle {
+    fn drop(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+    }
+}
+
+#[derive(Deserialize)]
+struct CallbackQuery {
+    session_id: Option<String>,
+}
+
+fn router(completer: Completer) -> Router {
+    Router::new()
+        .route(CALLBACK_PATH, get(callback))
+        .route(
+            "/ping",
+            get(|| async { axum::Json(serde_json::json!({"status": "success"})) }),
+        )
+        .with_state(completer)
+}
+
+fn page(status: StatusCode, text: &str) -> Response {
+    let mut resp = (status, text.to_owned()).into_response();
+    resp.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/plain; charset=utf-8"),
+    );
+    resp
+}
+
+async fn callback(
+    State(completer): State<Completer>,
+    query: Result<Query<CallbackQuery>, axum::extract::rejection::QueryRejection>,
+) -> Response {
+    let session = query
+        .ok()
+        .and_then(|Query(q)| q.session_id)
+        .filter(|s| !s.is_empty());
+    let Some(session_uri) = session else {
+        return page(
+            StatusCode::BAD_REQUEST,
+            "Missing session_id query parameter.\n",
+        );
+    };
+    match completer(session_uri).await {
+        Ok(()) => {
+            tracing::info!("OAuth2 session bound to the configured user");
+            page(StatusCode::OK, SUCCESS_PAGE)
+        }
+        Err(e) => {
+            tracing::warn!(error = %e, "CompleteResourceTokenAuth failed");
+            page(
+                StatusCode::BAD_GATEWAY,
+                &format!("Could not complete the authorization: {e}\n"),
+            )
+        }
+    }
+}
