@@ -74,10 +74,10 @@ pub mod workload;
 #[path = "__private.rs"]
 pub mod __private;
 
-// #[cfg(feature = "macros")]
-// #[cfg_attr(docsrs, doc(cfg(feature = "macros")))]
-// #[doc(inline)]
-// pub use agentcore_identity_macros::{requires_access_token, requires_api_key, requires_wat};
+#[cfg(feature = "macros")]
+#[cfg_attr(docsrs, doc(cfg(feature = "macros")))]
+#[doc(inline)]
+pub use agentcore_identity_macros::{requires_access_token, requires_api_key, requires_wat};
 
 pub use cache::CacheConfig;
 pub use client::{
