@@ -1,0 +1,230 @@
+//! Talking to OAuth2 providers: discovery (RFC 8414 / OpenID), client credentials, authorization-code
+//! exchange with PKCE and refresh, through the `oauth2` crate on a reqwest client with redirects off.
+
+use std::time::Duration;
+
+use oauth2::basic::{BasicClient, BasicTokenResponse};
+use oauth2::{
+    AuthType, AuthUrl, AuthorizationCode, ClientId, ClientSecret, CsrfToken, EndpointNotSet,
+    EndpointSet, PkceCodeChallenge, PkceCodeVerifier, RedirectUrl, RefreshToken, RequestTokenError,
+    Scope, TokenResponse, TokenUrl,
+};
+use serde_json::Value;
+
+use crate::api::error::ApiError;
+use crate::store::{Metadata, Sensitive, TokenRecord, now};
+
+type Client = BasicClient<EndpointSet, EndpointNotSet, EndpointNotSet, EndpointNotSet, EndpointSet>;
+
+/// How to authenticate at the token endpoint, and as whom.
+#[derive(Debug)]
+pub(crate) struct ClientCfg<'a> {
+    pub(crate) client_id: &'a str,
+    pub(crate) client_secret: Option<&'a Sensitive>,
+    pub(crate) metadata: &'a Metadata,
+    /// true: client_secret_post; false: client_secret_basic.
+    pub(crate) post: bool,
+}
+
+/// Talks to providers.
+#[derive(Debug, Clone)]
+pub(crate) struct Idp {
+    http: reqwest::Client,
+}
+
+/// Maps a provider failure to the caller's error; the provider's `error` and `error_description` are
+/// kept, nothing else from its answer is (it could carry tokens).
+fn token_error<RE: std::error::Error + 'static>(
+    e: RequestTokenError<RE, oauth2::basic::BasicErrorResponse>,
+) -> ApiError {
+    match e {
+        RequestTokenError::ServerResponse(r) => {
+            let desc = r
+                .error_description()
+                .map(|d| format!(": {d}"))
+                .unwrap_or_default();
+            ApiError::access_denied(format!(
+                "The credential provider's token endpoint refused the request: {}{desc}",
+                r.error()
+            ))
+        }
+        RequestTokenError::Request(err) => {
+            tracing::warn!(error = %err, "token endpoint unreachable");
+            ApiError::internal(format!(
+                "The credential provider's token endpoint could not be reached: {err}"
+            ))
+        }
+        RequestTokenError::Parse(_, _) => ApiError::internal(
+            "The credential provider's token endpoint answered an unparseable response",
+        ),
+        RequestTokenError::Other(m) => ApiError::internal(format!("Token request failed: {m}")),
+    }
+}
+
+fn into_record(r: BasicTokenResponse, previous_refresh: Option<&Sensitive>) -> TokenRecord {
+    let issued = now();
+    TokenRecord {
+        access_token: Sensitive::new(r.access_token().secret().clone()),
+        refresh_token: r
+            .refresh_token()
+            .map(|t| Sensitive::new(t.secret().clone()))
+            .or_else(|| previous_refresh.cloned()),
+        issued_at: issued,
+        expires_at: r.expires_in().map(|d| issued + d.as_secs_f64()),
+    }
+}
+
+impl Idp {
+    pub(crate) fn new() -> Self {
+        let http = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .timeout(Duration::from_secs(30))
+            .build()
+            .expect("reqwest client");
+        Self { http }
+    }
+
+    fn client(&self, cfg: &ClientCfg<'_>, redirect: Option<&str>) -> Result<Client, ApiError> {
+        let bad = |what: &str| {
+            ApiError::validation(format!(
+                "The credential provider's {what} is not a valid URL"
+            ))
+        };
+        let mut c = BasicClient::new(ClientId::new(cfg.client_id.to_string()))
+            .set_auth_uri(
+                AuthUrl::new(cfg.metadata.authorization_endpoint.clone())
+                    .map_err(|_| bad("authorization endpoint"))?,
+            )
+            .set_token_uri(
+                TokenUrl::new(cfg.metadata.token_endpoint.clone())
+                    .map_err(|_| bad("token endpoint"))?,
+            )
+            .set_auth_type(if cfg.post {
+                AuthType::RequestBody
+            } else {
+                AuthType::BasicAuth
+            });
+        if let Some(s) = cfg.client_secret.filter(|s| !s.expose().is_empty()) {
+            c = c.set_client_secret(ClientSecret::new(s.expose().to_string()));
+        }
+        if let Some(r) = redirect {
+            c = c.set_redirect_uri(
+                RedirectUrl::new(r.to_string()).map_err(|_| bad("callback URL"))?,
+            );
+        }
+        Ok(c)
+    }
+
+    /// Fetches and parses discovery metadata.
+    pub(crate) async fn discover(&self, url: &str) -> Result<Metadata, String> {
+        let resp = self
+            .http
+            .get(url)
+            .timeout(Duration::from_secs(10))
+            .send()
+            .await
+            .map_err(|e| format!("discovery request failed: {e}"))?;
+        if !resp.status().is_success() {
+            return Err(format!("discovery answered HTTP {}", resp.status()));
+        }
+        let v: Value = resp
+            .json()
+            .await
+            .map_err(|e| format!("discovery document is not JSON: {e}"))?;
+        let s = |k: &str| v.get(k).and_then(Value::as_str).map(str::to_string);
+        let list = |k: &str| {
+            v.get(k).and_then(Value::as_array).map(|a| {
+                a.iter()
+                    .filter_map(|x| x.as_str().map(str::to_string))
+                    .collect::<Vec<_>>()
+            })
+        };
+        Ok(Metadata {
+            issuer: s("issuer").unwrap_or_default(),
+            authorization_endpoint: s("authorization_endpoint").unwrap_or_default(),
+            token_endpoint: s("token_endpoint")
+                .ok_or("discovery document has no token_endpoint")?,
+            response_types: list("response_types_supported"),
+            token_endpoint_auth_methods: list("token_endpoint_auth_methods_supported"),
+        })
+    }
+
+    /// client_credentials grant.
+    pub(crate) async fn client_credentials(
+        &self,
+        cfg: &ClientCfg<'_>,
+        scopes: &[String],
+        extra: &[(String, String)],
+    ) -> Result<TokenRecord, ApiError> {
+        let c = self.client(cfg, None)?;
+        let mut req = c
+            .exchange_client_credentials()
+            .add_scopes(scopes.iter().map(|s| Scope::new(s.clone())));
+        for (k, v) in extra {
+            req = req.add_extra_param(k.clone(), v.clone());
+        }
+        let r = req.request_async(&self.http).await.map_err(token_error)?;
+        Ok(into_record(r, None))
+    }
+
+    /// The provider's authorization URL for a session (state and PKCE S256 challenge included).
+    pub(crate) fn authorization_url(
+        &self,
+        cfg: &ClientCfg<'_>,
+        redirect: &str,
+        state: &str,
+        verifier: &Sensitive,
+        scopes: &[String],
+        extra: &[(String, String)],
+    ) -> Result<String, ApiError> {
+        let c = self.client(cfg, Some(redirect))?;
+        let challenge = PkceCodeChallenge::from_code_verifier_sha256(&PkceCodeVerifier::new(
+            verifier.expose().to_string(),
+        ));
+        let state = state.to_string();
+        let mut req = c
+            .authorize_url(move || CsrfToken::new(state))
+            .add_scopes(scopes.iter().map(|s| Scope::new(s.clone())))
+            .set_pkce_challenge(challenge);
+        for (k, v) in extra {
+            req = req.add_extra_param(k.clone(), v.clone());
+        }
+        Ok(req.url().0.to_string())
+    }
+
+    /// authorization_code grant with the PKCE verifier.
+    pub(crate) async fn exchange_code(
+        &self,
+        cfg: &ClientCfg<'_>,
+        redirect: &str,
+        code: &str,
+        verifier: &Sensitive,
+        extra: &[(String, String)],
+    ) -> Result<TokenRecord, ApiError> {
+        let c = self.client(cfg, Some(redirect))?;
+        let mut req = c
+            .exchange_code(AuthorizationCode::new(code.to_string()))
+            .set_pkce_verifier(PkceCodeVerifier::new(verifier.expose().to_string()));
+        for (k, v) in extra {
+            req = req.add_extra_param(k.clone(), v.clone());
+        }
+        let r = req.request_async(&self.http).await.map_err(token_error)?;
+        Ok(into_record(r, None))
+    }
+
+    /// refresh_token grant; keeps the old refresh token when the provider does not rotate it.
+    pub(crate) async fn refresh(
+        &self,
+        cfg: &ClientCfg<'_>,
+        refresh: &Sensitive,
+    ) -> Result<TokenRecord, ApiError> {
+        let c = self.client(cfg, None)?;
+        let rt = RefreshToken::new(refresh.expose().to_string());
+        let r = c
+            .exchange_refresh_token(&rt)
+            .request_async(&self.http)
+            .await
+            .map_err(token_error)?;
+        Ok(into_record(r, Some(refresh)))
+    }
+}

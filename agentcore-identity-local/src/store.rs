@@ -1,0 +1,545 @@
+//! Embedded durable storage: one redb database in the data directory, every value encrypted at rest.
+//!
+//! Values are JSON documents sealed with ChaCha20-Poly1305 (a fresh random 96-bit nonce per value; the
+//! table name and key are bound as associated data, so a value cannot be moved to another slot). The
+//! 256-bit master key is generated into `master.key` (mode 0600) on first start; the encryption key and
+//! the workload-access-token signing key are derived from it with HMAC-SHA256. Every write is committed
+//! (fsync) before the caller answers, so an acknowledged write survives `kill -9`.
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::io::Write;
+use std::path::Path;
+
+use chacha20poly1305::aead::{Aead, KeyInit, Payload};
+use chacha20poly1305::{ChaCha20Poly1305, Key, Nonce};
+use hmac::{Hmac, Mac};
+use rand::RngCore;
+use redb::{Database, ReadableDatabase, ReadableTable, ReadableTableMetadata, TableDefinition};
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
+use sha2::Sha256;
+use zeroize::Zeroize;
+
+/// File name of the database inside the data directory.
+pub(crate) const DB_FILE: &str = "identity.redb";
+/// File name of the master key inside the data directory.
+pub(crate) const KEY_FILE: &str = "master.key";
+
+/// A secret string: never printed by `Debug`, zeroed on drop. Serialized in clear only inside values
+/// that the store encrypts as a whole.
+#[derive(Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(transparent)]
+pub(crate) struct Sensitive(String);
+
+impl Sensitive {
+    pub(crate) fn new(s: impl Into<String>) -> Self {
+        Self(s.into())
+    }
+    pub(crate) fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Sensitive {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("[REDACTED]")
+    }
+}
+
+impl Drop for Sensitive {
+    fn drop(&mut self) {
+        self.0.zeroize();
+    }
+}
+
+/// Storage failure. The message never contains stored data.
+#[derive(Debug, thiserror::Error)]
+#[error("storage error: {0}")]
+pub(crate) struct StoreError(String);
+
+fn se(e: impl fmt::Display) -> StoreError {
+    StoreError(e.to_string())
+}
+
+/// The logical tables.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Table {
+    Workloads,
+    ApiKeyProviders,
+    Oauth2Providers,
+    Tokens,
+    Sessions,
+    States,
+}
+
+impl Table {
+    const ALL: [Table; 6] = [
+        Table::Workloads,
+        Table::ApiKeyProviders,
+        Table::Oauth2Providers,
+        Table::Tokens,
+        Table::Sessions,
+        Table::States,
+    ];
+    fn name(self) -> &'static str {
+        match self {
+            Table::Workloads => "workload_identities",
+            Table::ApiKeyProviders => "api_key_providers",
+            Table::Oauth2Providers => "oauth2_providers",
+            Table::Tokens => "tokens",
+            Table::Sessions => "sessions",
+            Table::States => "oauth_states",
+        }
+    }
+    fn def(self) -> TableDefinition<'static, &'static str, &'static [u8]> {
+        TableDefinition::new(self.name())
+    }
+}
+
+/// The store.
+pub(crate) struct Store {
+    db: Database,
+    cipher: ChaCha20Poly1305,
+}
+
+impl fmt::Debug for Store {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Store").finish_non_exhaustive()
+    }
+}
+
+/// Keys derived from the master key.
+pub(crate) struct DerivedKeys {
+    pub(crate) wat_key: [u8; 32],
+}
+
+impl fmt::Debug for DerivedKeys {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("DerivedKeys([REDACTED])")
+    }
+}
+
+impl Drop for DerivedKeys {
+    fn drop(&mut self) {
+        self.wat_key.zeroize();
+    }
+}
+
+fn derive(master: &[u8], label: &str) -> [u8; 32] {
+    let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(master).expect("any key length");
+    mac.update(label.as_bytes());
+    mac.finalize().into_bytes().into()
+}
+
+fn load_or_create_master_key(dir: &Path) -> std::io::Result<[u8; 32]> {
+    let path = dir.join(KEY_FILE);
+    match std::fs::read(&path) {
+        Ok(bytes) if bytes.len() == 32 => {
+            let mut k = [0u8; 32];
+            k.copy_from_slice(&bytes);
+            Ok(k)
+        }
+        Ok(_) => Err(std::io::Error::new(
+            std::io::ErrorKind::InvalidData,
+            format!("{} is not a 32-byte key", path.display()),
+        )),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            let mut k = [0u8; 32];
+            rand::rngs::OsRng.fill_bytes(&mut k);
+            let tmp = dir.join(format!("{KEY_FILE}.tmp"));
+            let mut opts = std::fs::OpenOptions::new();
+            opts.write(true).create(true).truncate(true);
+            #[cfg(unix)]
+            {
+                use std::os::unix::fs::OpenOptionsExt;
+                opts.mode(0o600);
+            }
+            let mut f = opts.open(&tmp)?;
+            f.write_all(&k)?;
+            f.sync_all()?;
+            drop(f);
+            std::fs::rename(&tmp, &path)?;
+            if let Ok(d) = std::fs::File::open(dir) {
+                let _ = d.sync_all();
+            }
+            Ok(k)
+        }
+        Err(e) => Err(e),
+    }
+}
+
+impl Store {
+    /// Opens (or creates) the store in `dir`.
+    pub(crate) fn open(dir: &Path) -> Result<(Store, DerivedKeys), StoreError> {
+        std::fs::create_dir_all(dir).map_err(se)?;
+        let mut master = load_or_create_master_key(dir).map_err(se)?;
+        let mut enc = derive(&master, "agentcore-identity-local/v1/encryption");
+        let keys = DerivedKeys {
+            wat_key: derive(&master, "agentcore-identity-local/v1/workload-access-token"),
+        };
+        master.zeroize();
+        let cipher = ChaCha20Poly1305::new(Key::from_slice(&enc));
+        enc.zeroize();
+        let db = Database::create(dir.join(DB_FILE)).map_err(se)?;
+        let txn = db.begin_write().map_err(se)?;
+        for t in Table::ALL {
+            txn.open_table(t.def()).map_err(se)?;
+        }
+        txn.commit().map_err(se)?;
+        Ok((Store { db, cipher }, keys))
+    }
+
+    fn seal(&self, table: Table, key: &str, plain: &[u8]) -> Result<Vec<u8>, StoreError> {
+        let mut nonce = [0u8; 12];
+        rand::rngs::OsRng.fill_bytes(&mut nonce);
+        let aad = format!("{}\0{}", table.name(), key);
+        let ct = self
+            .cipher
+            .encrypt(
+                Nonce::from_slice(&nonce),
+                Payload {
+                    msg: plain,
+                    aad: aad.as_bytes(),
+                },
+            )
+            .map_err(|_| StoreError("encryption failed".into()))?;
+        let mut out = Vec::with_capacity(12 + ct.len());
+        out.extend_from_slice(&nonce);
+        out.extend_from_slice(&ct);
+        Ok(out)
+    }
+
+    fn open_value<T: DeserializeOwned>(
+        &self,
+        table: Table,
+        key: &str,
+        sealed: &[u8],
+    ) -> Result<T, StoreError> {
+        if sealed.len() < 12 {
+            return Err(StoreError("corrupt value".into()));
+        }
+        let aad = format!("{}\0{}", table.name(), key);
+        let mut plain = self
+            .cipher
+            .decrypt(
+                Nonce::from_slice(&sealed[..12]),
+                Payload {
+                    msg: &sealed[12..],
+                    aad: aad.as_bytes(),
+                },
+            )
+            .map_err(|_| {
+                StoreError("decryption failed (wrong master key or corrupt data)".into())
+            })?;
+        let v = serde_json::from_slice(&plain).map_err(|_| StoreError("corrupt value".into()));
+        plain.zeroize();
+        v
+    }
+
+    fn encode<T: Serialize>(
+        &self,
+        table: Table,
+        key: &str,
+        value: &T,
+    ) -> Result<Vec<u8>, StoreError> {
+        let mut plain = serde_json::to_vec(value).map_err(se)?;
+        let sealed = self.seal(table, key, &plain);
+        plain.zeroize();
+        sealed
+    }
+
+    /// Reads one value.
+    pub(crate) fn get<T: DeserializeOwned>(
+        &self,
+        table: Table,
+        key: &str,
+    ) -> Result<Option<T>, StoreError> {
+        let txn = self.db.begin_read().map_err(se)?;
+        let t = txn.open_table(table.def()).map_err(se)?;
+        match t.get(key).map_err(se)? {
+            Some(v) => Ok(Some(self.open_value(table, key, v.value())?)),
+            None => Ok(None),
+        }
+    }
+
+    /// Writes one value (insert or replace), committed before returning.
+    pub(crate) fn put<T: Serialize>(
+        &self,
+        table: Table,
+        key: &str,
+        value: &T,
+    ) -> Result<(), StoreError> {
+        let sealed = self.encode(table, key, value)?;
+        let txn = self.db.begin_write().map_err(se)?;
+        {
+            let mut t = txn.open_table(table.def()).map_err(se)?;
+            t.insert(key, sealed.as_slice()).map_err(se)?;
+        }
+        txn.commit().map_err(se)
+    }
+
+    /// Inserts only when the key is absent; returns false (and writes nothing) when it exists.
+    pub(crate) fn insert_new<T: Serialize>(
+        &self,
+        table: Table,
+        key: &str,
+        value: &T,
+    ) -> Result<bool, StoreError> {
+        let sealed = self.encode(table, key, value)?;
+        let txn = self.db.begin_write().map_err(se)?;
+        {
+            let mut t = txn.open_table(table.def()).map_err(se)?;
+            if t.get(key).map_err(se)?.is_some() {
+                return Ok(false);
+            }
+            t.insert(key, sealed.as_slice()).map_err(se)?;
+        }
+        txn.commit().map_err(se)?;
+        Ok(true)
+    }
+
+    /// Atomic read-modify-write of one key: `f` sees the current value and returns the new one
+    /// (`None` deletes). Whatever `f` returns as its second element is handed back.
+    pub(crate) fn update<T, R, E>(
+        &self,
+        table: Table,
+        key: &str,
+        f: impl FnOnce(Option<T>) -> Result<(Option<T>, R), E>,
+    ) -> Result<Result<R, E>, StoreError>
+    where
+        T: Serialize + DeserializeOwned,
+    {
+        let txn = self.db.begin_write().map_err(se)?;
+        let out;
+        {
+            let mut t = txn.open_table(table.def()).map_err(se)?;
+            let current: Option<T> = match t.get(key).map_err(se)? {
+                Some(v) => Some(self.open_value(table, key, v.value())?),
+                None => None,
+            };
+            match f(current) {
+                Err(e) => return Ok(Err(e)),
+                Ok((Some(new), r)) => {
+                    let sealed = self.encode(table, key, &new)?;
+                    t.insert(key, sealed.as_slice()).map_err(se)?;
+                    out = r;
+                }
+                Ok((None, r)) => {
+                    t.remove(key).map_err(se)?;
+                    out = r;
+                }
+            }
+        }
+        txn.commit().map_err(se)?;
+        Ok(Ok(out))
+    }
+
+    /// Deletes one key; true when it existed.
+    pub(crate) fn delete(&self, table: Table, key: &str) -> Result<bool, StoreError> {
+        let txn = self.db.begin_write().map_err(se)?;
+        let existed;
+        {
+            let mut t = txn.open_table(table.def()).map_err(se)?;
+            existed = t.remove(key).map_err(se)?.is_some();
+        }
+        txn.commit().map_err(se)?;
+        Ok(existed)
+    }
+
+    /// Removes and returns one value atomically (single-use records).
+    pub(crate) fn take<T: DeserializeOwned>(
+        &self,
+        table: Table,
+        key: &str,
+    ) -> Result<Option<T>, StoreError> {
+        let txn = self.db.begin_write().map_err(se)?;
+        let out;
+        {
+            let mut t = txn.open_table(table.def()).map_err(se)?;
+            out = match t.remove(key).map_err(se)? {
+                Some(v) => Some(self.open_value::<T>(table, key, v.value())?),
+                None => None,
+            };
+        }
+        txn.commit().map_err(se)?;
+        Ok(out)
+    }
+
+    /// One page of values in key order, starting at `start` (inclusive); returns the key of the next
+    /// page's first item when there is one.
+    pub(crate) fn page<T: DeserializeOwned>(
+        &self,
+        table: Table,
+        start: Option<&str>,
+        limit: usize,
+    ) -> Result<(Vec<T>, Option<String>), StoreError> {
+        let txn = self.db.begin_read().map_err(se)?;
+        let t = txn.open_table(table.def()).map_err(se)?;
+        let iter = match start {
+            Some(s) => t.range(s..).map_err(se)?,
+            None => t.range::<&str>(..).map_err(se)?,
+        };
+        let mut out = Vec::new();
+        for item in iter {
+            let (k, v) = item.map_err(se)?;
+            if out.len() == limit {
+                return Ok((out, Some(k.value().to_string())));
+            }
+            out.push(self.open_value(table, k.value(), v.value())?);
+        }
+        Ok((out, None))
+    }
+
+    /// Number of entries in a table.
+    pub(crate) fn count(&self, table: Table) -> Result<u64, StoreError> {
+        let txn = self.db.begin_read().map_err(se)?;
+        let t = txn.open_table(table.def()).map_err(se)?;
+        t.len().map_err(se)
+    }
+
+    /// Deletes every key in `table` that starts with `prefix`; returns how many.
+    pub(crate) fn delete_prefix(&self, table: Table, prefix: &str) -> Result<usize, StoreError> {
+        let txn = self.db.begin_write().map_err(se)?;
+        let mut n = 0;
+        {
+            let mut t = txn.open_table(table.def()).map_err(se)?;
+            let keys: Vec<String> = t
+                .range(prefix..)
+                .map_err(se)?
+                .map_while(|r| r.ok())
+                .map(|(k, _)| k.value().to_string())
+                .take_while(|k| k.starts_with(prefix))
+                .collect();
+            for k in keys {
+                t.remove(k.as_str()).map_err(se)?;
+                n += 1;
+            }
+        }
+        txn.commit().map_err(se)?;
+        Ok(n)
+    }
+}
+
+/// Epoch seconds now, with millisecond precision.
+pub(crate) fn now() -> f64 {
+    let d = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap_or_default();
+    (d.as_millis() as f64) / 1000.0
+}
+
+/// A workload identity.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub(crate) struct WorkloadRecord {
+    pub(crate) name: String,
+    pub(crate) arn: String,
+    pub(crate) allowed_return_urls: Option<Vec<String>>,
+    pub(crate) tags: Option<BTreeMap<String, String>>,
+    pub(crate) created: f64,
+    pub(crate) updated: f64,
+}
+
+/// An API-key credential provider.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub(crate) struct ApiKeyProviderRecord {
+    pub(crate) name: String,
+    pub(crate) arn: String,
+    pub(crate) secret_arn: String,
+    pub(crate) api_key: Option<Sensitive>,
+    pub(crate) secret_source: Option<String>,
+    pub(crate) secret_json_key: Option<String>,
+    pub(crate) tags: Option<BTreeMap<String, String>>,
+    pub(crate) created: f64,
+    pub(crate) updated: f64,
+}
+
+/// Authorization server metadata (RFC 8414 subset).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub(crate) struct Metadata {
+    pub(crate) issuer: String,
+    pub(crate) authorization_endpoint: String,
+    pub(crate) token_endpoint: String,
+    pub(crate) response_types: Option<Vec<String>>,
+    pub(crate) token_endpoint_auth_methods: Option<Vec<String>>,
+}
+
+/// How the provider's endpoints are known.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub(crate) enum Discovery {
+    /// Fetched lazily from this URL.
+    Url(String),
+    /// Given (or preset for a built-in vendor).
+    Metadata(Metadata),
+}
+
+/// An OAuth2 credential provider.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub(crate) struct Oauth2ProviderRecord {
+    pub(crate) name: String,
+    pub(crate) arn: String,
+    pub(crate) secret_arn: String,
+    pub(crate) vendor: String,
+    /// The union member of the config (`customOauth2ProviderConfig`, ...).
+    pub(crate) config_member: String,
+    pub(crate) client_id: Option<String>,
+    pub(crate) client_secret: Option<Sensitive>,
+    pub(crate) client_secret_source: Option<String>,
+    pub(crate) discovery: Discovery,
+    /// Metadata fetched from the discovery URL, cached.
+    pub(crate) discovered: Option<Metadata>,
+    pub(crate) client_auth_method: Option<String>,
+    /// Other members echoed in the output (custom config only), as given.
+    pub(crate) extra_output: serde_json::Map<String, serde_json::Value>,
+    pub(crate) tags: Option<BTreeMap<String, String>>,
+    pub(crate) created: f64,
+    pub(crate) updated: f64,
+}
+
+/// A token in the vault.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub(crate) struct TokenRecord {
+    pub(crate) access_token: Sensitive,
+    pub(crate) refresh_token: Option<Sensitive>,
+    pub(crate) issued_at: f64,
+    pub(crate) expires_at: Option<f64>,
+}
+
+/// State of a 3LO session.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
+pub(crate) enum SessionState {
+    /// Waiting for the user at the provider.
+    AwaitingCallback,
+    /// Code exchanged; waiting for CompleteResourceTokenAuth.
+    AwaitingCompletion,
+    /// Token bound to the user in the vault.
+    Completed,
+    /// The provider answered an error.
+    Failed,
+}
+
+/// A 3LO (USER_FEDERATION) session.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub(crate) struct SessionRecord {
+    pub(crate) session_uri: String,
+    pub(crate) workload: String,
+    pub(crate) user: String,
+    pub(crate) provider: String,
+    pub(crate) scopes: Vec<String>,
+    pub(crate) vault_key: String,
+    pub(crate) return_url: Option<String>,
+    pub(crate) custom_state: Option<Sensitive>,
+    pub(crate) custom_parameters: BTreeMap<String, Sensitive>,
+    pub(crate) resources: Vec<String>,
+    pub(crate) audiences: Vec<String>,
+    pub(crate) state: String,
+    pub(crate) pkce_verifier: Sensitive,
+    pub(crate) authorization_url: String,
+    /// Where `authorization_url` redirects to (the provider, with state and PKCE challenge).
+    pub(crate) provider_url: String,
+    pub(crate) status: SessionState,
+    pub(crate) token: Option<TokenRecord>,
+    pub(crate) failure: Option<String>,
+    pub(crate) created: f64,
+    pub(crate) expires_at: f64,
+}

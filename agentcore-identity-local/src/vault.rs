@@ -1,0 +1,584 @@
+//! The token vault: M2M tokens (client credentials, cached until they expire), USER_FEDERATION
+//! (three-legged) sessions, completion, and refresh.
+//!
+//! Vault keys are `{provider}\0{sha256(...)}`: per provider, so deleting a provider drops its tokens,
+//! and hashed, so no user id or scope list appears in the key space. Values are encrypted by the store.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use rand::RngCore;
+use serde_json::{Value, json};
+use sha2::{Digest, Sha256};
+
+use crate::api::AppState;
+use crate::api::error::ApiError;
+use crate::idp::ClientCfg;
+use crate::store::{
+    Discovery, Metadata, Oauth2ProviderRecord, Sensitive, SessionRecord, SessionState, Table,
+    TokenRecord, WorkloadRecord, now,
+};
+use crate::validate::TokenInput;
+use crate::wat::Claims;
+
+/// One async lock per vault key, so concurrent misses fetch once.
+#[derive(Debug, Default)]
+pub(crate) struct Flights(Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>);
+
+impl Flights {
+    fn lock_for(&self, key: &str) -> Arc<tokio::sync::Mutex<()>> {
+        let mut m = self.0.lock().expect("flights lock");
+        if m.len() > 10_000 {
+            m.retain(|_, v| Arc::strong_count(v) > 1);
+        }
+        m.entry(key.to_string()).or_default().clone()
+    }
+}
+
+/// The key prefix of every token of a provider.
+pub(crate) fn provider_prefix(provider: &str) -> String {
+    format!("{provider}\u{0}")
+}
+
+fn vault_key(provider: &str, parts: &[&str]) -> String {
+    let mut h = Sha256::new();
+    for p in parts {
+        h.update(p.as_bytes());
+        h.update([0x1f]);
+    }
+    format!("{}{}", provider_prefix(provider), hex::encode(h.finalize()))
+}
+
+fn norm(list: &[String]) -> String {
+    let mut v: Vec<&str> = list.iter().map(String::as_str).collect();
+    v.sort_unstable();
+    v.dedup();
+    v.join(" ")
+}
+
+fn random_token(bytes: usize) -> String {
+    let mut b = vec![0u8; bytes];
+    rand::rngs::OsRng.fill_bytes(&mut b);
+    URL_SAFE_NO_PAD.encode(b)
+}
+
+/// Usable: not expired, with a margin of a quarter of its lifetime (at most 30 s).
+fn usable(t: &TokenRecord) -> bool {
+    match t.expires_at {
+        None => true,
+        Some(exp) => {
+            let skew = ((exp - t.issued_at) / 4.0).clamp(0.0, 30.0);
+            now() < exp - skew
+        }
+    }
+}
+
+/// The provider's metadata: given, preset, or discovered (fetched at first use, then cached in the
+/// provider record).
+async fn metadata(st: &AppState, rec: &Oauth2ProviderRecord) -> Result<Metadata, ApiError> {
+    match (&rec.discovery, &rec.discovered) {
+        (Discovery::Metadata(m), _) => Ok(m.clone()),
+        (Discovery::Url(_), Some(m)) => Ok(m.clone()),
+        (Discovery::Url(u), None) => {
+            let m = st.idp.discover(u).await.map_err(|e| {
+                ApiError::internal(format!(
+                    "Could not fetch the credential provider's discovery document: {e}"
+                ))
+            })?;
+            let cached = m.clone();
+            st.store.update(
+                Table::Oauth2Providers,
+                &rec.name,
+                move |cur: Option<Oauth2ProviderRecord>| {
+                    Ok::<_, ApiError>((
+                        cur.map(|mut r| {
+                            r.discovered = Some(cached);
+                            r
+                        }),
+                        (),
+                    ))
+                },
+            )??;
+            Ok(m)
+        }
+    }
+}
+
+/// client_secret_post or client_secret_basic, from the provider's configuration and metadata.
+fn use_post(rec: &Oauth2ProviderRecord, m: &Metadata) -> bool {
+    match rec.client_auth_method.as_deref() {
+        Some("CLIENT_SECRET_POST") => return true,
+        Some("CLIENT_SECRET_BASIC") => return false,
+        _ => {}
+    }
+    match &m.token_endpoint_auth_methods {
+        Some(methods) if methods.iter().any(|x| x == "client_secret_basic") => false,
+        Some(methods) if methods.iter().any(|x| x == "client_secret_post") => true,
+        _ => false,
+    }
+}
+
+fn cfg<'a>(rec: &'a Oauth2ProviderRecord, m: &'a Metadata) -> ClientCfg<'a> {
+    ClientCfg {
+        client_id: rec.client_id.as_deref().unwrap_or(""),
+        client_secret: rec.client_secret.as_ref(),
+        metadata: m,
+        post: use_post(rec, m),
+    }
+}
+
+fn extra_params(
+    custom: &[(String, String)],
+    resources: &[String],
+    audiences: &[String],
+) -> Vec<(String, String)> {
+    let mut out: Vec<(String, String)> = custom.to_vec();
+    out.extend(
+        resources
+            .iter()
+            .map(|r| ("resource".to_string(), r.clone())),
+    );
+    out.extend(
+        audiences
+            .iter()
+            .map(|a| ("audience".to_string(), a.clone())),
+    );
+    out
+}
+
+fn token_answer(t: &TokenRecord) -> Value {
+    json!({ "accessToken": t.access_token.expose() })
+}
+
+/// GetResourceOauth2Token, M2M: client credentials, cached in the vault until the token expires.
+pub(crate) async fn m2m(
+    st: &AppState,
+    claims: &Claims,
+    input: &TokenInput,
+    rec: &Oauth2ProviderRecord,
+) -> Result<Value, ApiError> {
+    let custom: Vec<(String, String)> = input
+        .custom_parameters
+        .iter()
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect();
+    let custom_norm: Vec<String> = custom.iter().map(|(k, v)| format!("{k}={v}")).collect();
+    let key = vault_key(
+        &rec.name,
+        &[
+            "m2m",
+            &claims.wn,
+            &norm(&input.scopes),
+            &norm(&input.resources),
+            &norm(&input.audiences),
+            &custom_norm.join("&"),
+        ],
+    );
+    let lock = st.flights.lock_for(&key);
+    let _guard = lock.lock().await;
+    if !input.force
+        && let Some(t) = st.store.get::<TokenRecord>(Table::Tokens, &key)?
+        && usable(&t)
+    {
+        return Ok(token_answer(&t));
+    }
+    let m = metadata(st, rec).await?;
+    let t = st
+        .idp
+        .client_credentials(
+            &cfg(rec, &m),
+            &input.scopes,
+            &extra_params(&custom, &input.resources, &input.audiences),
+        )
+        .await?;
+    st.store.put(Table::Tokens, &key, &t)?;
+    tracing::info!(provider = %rec.name, workload = %claims.wn, "M2M token obtained and stored");
+    Ok(token_answer(&t))
+}
+
+fn in_progress(s: &SessionRecord) -> Value {
+    json!({ "authorizationUrl": s.authorization_url, "sessionUri": s.session_uri, "sessionStatus": "IN_PROGRESS" })
+}
+
+/// GetResourceOauth2Token, USER_FEDERATION.
+pub(crate) async fn user_federation(
+    st: &AppState,
+    claims: &Claims,
+    input: &TokenInput,
+    rec: &Oauth2ProviderRecord,
+    workload: &WorkloadRecord,
+) -> Result<Value, ApiError> {
+    let user = claims.sub.clone().ok_or_else(|| {
+        ApiError::validation(
+            "USER_FEDERATION needs a workload access token issued for a user \
+             (GetWorkloadAccessTokenForUserId or GetWorkloadAccessTokenForJWT)",
+        )
+    })?;
+    if let Some(url) = &input.return_url {
+        let allowed = workload.allowed_return_urls.as_deref().unwrap_or_default();
+        if !allowed.iter().any(|a| a == url) {
+            return Err(ApiError::invalid_field(
+                "resourceOauth2ReturnUrl",
+                format!(
+                    "Member must be one of the allowedResourceOauth2ReturnUrls of workload identity {}",
+                    workload.name
+                ),
+            ));
+        }
+    }
+    let key = vault_key(
+        &rec.name,
+        &[
+            "user",
+            &claims.wn,
+            &user,
+            &norm(&input.scopes),
+            &norm(&input.resources),
+            &norm(&input.audiences),
+        ],
+    );
+    let mut session_gone = false;
+    if let (Some(uri), false) = (&input.session_uri, input.force) {
+        match st.store.get::<SessionRecord>(Table::Sessions, uri)? {
+            Some(s) => {
+                if s.workload != claims.wn || s.user != user || s.provider != rec.name {
+                    return Err(ApiError::access_denied(
+                        "The session belongs to another workload, user or provider",
+                    ));
+                }
+                match s.status {
+                    SessionState::Completed => {
+                        st.store.delete(Table::Sessions, uri)?;
+                    }
+                    _ if s.expires_at <= now() => {
+                        st.store.delete(Table::Sessions, uri)?;
+                        return Err(ApiError::invalid_field(
+                            "sessionUri",
+                            "The session has expired",
+                        ));
+                    }
+                    SessionState::AwaitingCallback | SessionState::AwaitingCompletion => {
+                        return Ok(in_progress(&s));
+                    }
+                    SessionState::Failed => {
+                        return Ok(
+                            json!({ "sessionUri": s.session_uri, "sessionStatus": "FAILED" }),
+                        );
+                    }
+                }
+            }
+            None => session_gone = true,
+        }
+    }
+    if !input.force {
+        let lock = st.flights.lock_for(&key);
+        let _guard = lock.lock().await;
+        if let Some(t) = st.store.get::<TokenRecord>(Table::Tokens, &key)? {
+            if usable(&t) {
+                return Ok(token_answer(&t));
+            }
+            if let Some(rt) = &t.refresh_token {
+                let m = metadata(st, rec).await?;
+                match st.idp.refresh(&cfg(rec, &m), rt).await {
+                    Ok(nt) => {
+                        st.store.put(Table::Tokens, &key, &nt)?;
+                        tracing::info!(provider = %rec.name, workload = %claims.wn, "token refreshed");
+                        return Ok(token_answer(&nt));
+                    }
+                    Err(e) => {
+                        tracing::info!(provider = %rec.name, error = %e.message, "refresh failed; a new authorization is needed");
+                        st.store.delete(Table::Tokens, &key)?;
+                    }
+                }
+            }
+        }
+    }
+    if session_gone {
+        return Err(ApiError::invalid_field(
+            "sessionUri",
+            "The session does not exist, was already used, or has expired",
+        ));
+    }
+    start_session(st, claims, &user, input, rec, key).await
+}
+
+async fn start_session(
+    st: &AppState,
+    claims: &Claims,
+    user: &str,
+    input: &TokenInput,
+    rec: &Oauth2ProviderRecord,
+    vault_key: String,
+) -> Result<Value, ApiError> {
+    let m = metadata(st, rec).await?;
+    if m.authorization_endpoint.is_empty() {
+        return Err(ApiError::validation(
+            "The credential provider has no authorization endpoint",
+        ));
+    }
+    let session_uri = format!("urn:ietf:params:oauth:request_uri:{}", random_token(24));
+    let state = random_token(32);
+    let verifier = Sensitive::new(random_token(48));
+    let custom: Vec<(String, String)> = input
+        .custom_parameters
+        .iter()
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect();
+    let provider_url = st.idp.authorization_url(
+        &cfg(rec, &m),
+        &st.callback_url(),
+        &state,
+        &verifier,
+        &input.scopes,
+        &extra_params(&custom, &input.resources, &input.audiences),
+    )?;
+    let mut auth = url::Url::parse(&format!(
+        "{}/identities/oauth2/authorize",
+        st.config.endpoint
+    ))
+    .map_err(|_| ApiError::internal("bad endpoint"))?;
+    auth.query_pairs_mut()
+        .append_pair("request_uri", &session_uri);
+    let t = now();
+    let s = SessionRecord {
+        session_uri: session_uri.clone(),
+        workload: claims.wn.clone(),
+        user: user.to_string(),
+        provider: rec.name.clone(),
+        scopes: input.scopes.clone(),
+        vault_key,
+        return_url: input.return_url.clone(),
+        custom_state: input.custom_state.clone().map(Sensitive::new),
+        custom_parameters: input
+            .custom_parameters
+            .iter()
+            .map(|(k, v)| (k.clone(), Sensitive::new(v.clone())))
+            .collect(),
+        resources: input.resources.clone(),
+        audiences: input.audiences.clone(),
+        state: state.clone(),
+        pkce_verifier: verifier,
+        authorization_url: auth.to_string(),
+        provider_url,
+        status: SessionState::AwaitingCallback,
+        token: None,
+        failure: None,
+        created: t,
+        expires_at: t + st.config.session_ttl_secs,
+    };
+    st.store.put(Table::States, &state, &session_uri)?;
+    st.store.put(Table::Sessions, &session_uri, &s)?;
+    tracing::info!(provider = %rec.name, workload = %claims.wn, "authorization session started");
+    Ok(in_progress(&s))
+}
+
+/// CompleteResourceTokenAuth: binds the session's token to its user when `user` is that user.
+pub(crate) async fn complete(st: &AppState, session_uri: &str, user: &str) -> Result<(), ApiError> {
+    let s: SessionRecord = st
+        .store
+        .get(Table::Sessions, session_uri)?
+        .ok_or_else(|| ApiError::not_found("The session does not exist or was already used"))?;
+    if s.user != user {
+        return Err(ApiError::access_denied(
+            "The user does not match the user the session was started for",
+        ));
+    }
+    match s.status {
+        SessionState::AwaitingCompletion => {}
+        SessionState::Completed => {
+            return Err(ApiError::invalid_field(
+                "sessionUri",
+                "The session was already completed",
+            ));
+        }
+        SessionState::AwaitingCallback => {
+            return Err(ApiError::invalid_field(
+                "sessionUri",
+                "The user has not yet authorized this session",
+            ));
+        }
+        SessionState::Failed => {
+            return Err(ApiError::invalid_field(
+                "sessionUri",
+                "The authorization of this session failed",
+            ));
+        }
+    }
+    if s.expires_at <= now() {
+        st.store.delete(Table::Sessions, session_uri)?;
+        return Err(ApiError::invalid_field(
+            "sessionUri",
+            "The session has expired",
+        ));
+    }
+    let token = s
+        .token
+        .clone()
+        .ok_or_else(|| ApiError::internal("session has no token"))?;
+    st.store.put(Table::Tokens, &s.vault_key, &token)?;
+    st.store.update(
+        Table::Sessions,
+        session_uri,
+        |cur: Option<SessionRecord>| match cur {
+            Some(mut c) if c.status == SessionState::AwaitingCompletion => {
+                c.status = SessionState::Completed;
+                c.token = None;
+                Ok((Some(c), ()))
+            }
+            _ => Err(ApiError::invalid_field(
+                "sessionUri",
+                "The session was already completed",
+            )),
+        },
+    )??;
+    tracing::info!(provider = %s.provider, workload = %s.workload, "authorization session completed");
+    Ok(())
+}
+
+/// Where `/identities/oauth2/authorize?request_uri=` sends the browser.
+pub(crate) async fn authorize_target(st: &AppState, request_uri: &str) -> Result<String, String> {
+    let s: SessionRecord = st
+        .store
+        .get(Table::Sessions, request_uri)
+        .map_err(|_| "Internal storage error".to_string())?
+        .ok_or_else(|| "Unknown or already used authorization session.".to_string())?;
+    if s.status != SessionState::AwaitingCallback || s.expires_at <= now() {
+        return Err("This authorization session has expired or was already used.".into());
+    }
+    Ok(s.provider_url)
+}
+
+/// What the callback ends with.
+#[derive(Debug)]
+pub(crate) enum CallbackOutcome {
+    /// 302 to this URL (the workload's return URL).
+    Redirect(String),
+    /// A plain page with this status and text.
+    Page(u16, String),
+}
+
+fn return_redirect(s: &SessionRecord, return_url: &str, error: Option<&str>) -> CallbackOutcome {
+    match url::Url::parse(return_url) {
+        Ok(mut u) => {
+            {
+                let mut q = u.query_pairs_mut();
+                q.append_pair("session_id", &s.session_uri);
+                if let Some(cs) = &s.custom_state {
+                    q.append_pair("state", cs.expose());
+                }
+                if let Some(e) = error {
+                    q.append_pair("error", e);
+                }
+            }
+            CallbackOutcome::Redirect(u.to_string())
+        }
+        Err(_) => CallbackOutcome::Page(400, "The return URL is not a valid URL.".into()),
+    }
+}
+
+/// The provider's redirect back to `{endpoint}/identities/oauth2/callback`.
+pub(crate) async fn callback(
+    st: &AppState,
+    state: Option<&str>,
+    code: Option<&str>,
+    error: Option<&str>,
+    error_description: Option<&str>,
+) -> CallbackOutcome {
+    let fail_page = |m: &str| CallbackOutcome::Page(400, m.to_string());
+    let Some(state) = state else {
+        return fail_page("Missing state.");
+    };
+    let session_uri: String = match st.store.take(Table::States, state) {
+        Ok(Some(u)) => u,
+        Ok(None) => return fail_page("Unknown or already used state."),
+        Err(_) => return CallbackOutcome::Page(500, "Internal storage error.".into()),
+    };
+    let s: SessionRecord = match st.store.get::<SessionRecord>(Table::Sessions, &session_uri) {
+        Ok(Some(s)) if s.status == SessionState::AwaitingCallback && s.expires_at > now() => s,
+        Ok(_) => return fail_page("The authorization session has expired or was already used."),
+        Err(_) => return CallbackOutcome::Page(500, "Internal storage error.".into()),
+    };
+    let result: Result<TokenRecord, (String, String)> = match (error, code) {
+        (Some(e), _) => Err((
+            e.to_string(),
+            match error_description {
+                Some(d) => format!("{e}: {d}"),
+                None => e.to_string(),
+            },
+        )),
+        (None, None) => Err((
+            "invalid_request".into(),
+            "the provider sent neither code nor error".into(),
+        )),
+        (None, Some(code)) => match st
+            .store
+            .get::<Oauth2ProviderRecord>(Table::Oauth2Providers, &s.provider)
+        {
+            Ok(Some(rec)) => match metadata(st, &rec).await {
+                Ok(m) => {
+                    let extra = extra_params(&[], &s.resources, &s.audiences);
+                    st.idp
+                        .exchange_code(
+                            &cfg(&rec, &m),
+                            &st.callback_url(),
+                            code,
+                            &s.pkce_verifier,
+                            &extra,
+                        )
+                        .await
+                        .map_err(|e| ("server_error".to_string(), e.message))
+                }
+                Err(e) => Err(("server_error".into(), e.message)),
+            },
+            Ok(None) => Err((
+                "server_error".into(),
+                "the credential provider was deleted".into(),
+            )),
+            Err(_) => Err(("server_error".into(), "internal storage error".into())),
+        },
+    };
+    let direct = s.return_url.is_none();
+    let (status, token, failure) = match result {
+        Ok(t) if direct => (SessionState::Completed, Some(t), None),
+        Ok(t) => (SessionState::AwaitingCompletion, Some(t), None),
+        Err(e) => (SessionState::Failed, None, Some(e)),
+    };
+    if direct && let Some(t) = &token {
+        if st.store.put(Table::Tokens, &s.vault_key, t).is_err() {
+            return CallbackOutcome::Page(500, "Internal storage error.".into());
+        }
+    }
+    let stored_token = if direct { None } else { token };
+    let failure_msg = failure.clone();
+    let upd = st.store.update(
+        Table::Sessions,
+        &session_uri,
+        move |cur: Option<SessionRecord>| match cur {
+            Some(mut c) if c.status == SessionState::AwaitingCallback => {
+                c.status = status;
+                c.token = stored_token;
+                c.failure = failure_msg.map(|f| f.1);
+                Ok((Some(c), ()))
+            }
+            _ => Err(()),
+        },
+    );
+    match upd {
+        Ok(Ok(())) => {}
+        Ok(Err(())) => return fail_page("The authorization session was already used."),
+        Err(_) => return CallbackOutcome::Page(500, "Internal storage error.".into()),
+    }
+    match (&s.return_url, &failure) {
+        (Some(ru), f) => {
+            tracing::info!(provider = %s.provider, failed = f.is_some(), "authorization callback handled");
+            return_redirect(&s, ru, f.as_ref().map(|f| f.0.as_str()))
+        }
+        (None, None) => CallbackOutcome::Page(
+            200,
+            "Authorization complete. You can close this window.".into(),
+        ),
+        (None, Some(f)) => CallbackOutcome::Page(400, format!("Authorization failed: {}", f.1)),
+    }
+}

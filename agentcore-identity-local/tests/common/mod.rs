@@ -1,0 +1,75 @@
+//! Shared test helpers.
+#![allow(dead_code, unreachable_pub, missing_docs)]
+
+use agentcore_identity_local::{LocalIdentityService, ServiceHandle};
+use aws_config::BehaviorVersion;
+use aws_credential_types::Credentials;
+
+pub async fn start() -> ServiceHandle {
+    LocalIdentityService::builder()
+        .port(0)
+        .start()
+        .await
+        .expect("service starts")
+}
+
+pub async fn sdk_config(endpoint: &str) -> aws_config::SdkConfig {
+    aws_config::defaults(BehaviorVersion::latest())
+        .region("us-east-1")
+        .credentials_provider(Credentials::new("AKID", "SECRET", None, None, "test"))
+        .endpoint_url(endpoint)
+        .load()
+        .await
+}
+
+pub async fn clients(
+    endpoint: &str,
+) -> (
+    aws_sdk_bedrockagentcore::Client,
+    aws_sdk_bedrockagentcorecontrol::Client,
+) {
+    let conf = sdk_config(endpoint).await;
+    (
+        aws_sdk_bedrockagentcore::Client::new(&conf),
+        aws_sdk_bedrockagentcorecontrol::Client::new(&conf),
+    )
+}
+
+pub const AUTH: &str = "AWS4-HMAC-SHA256 Credential=AKID/20260101/us-east-1/bedrock-agentcore/aws4_request, SignedHeaders=host, Signature=abc";
+
+/// Raw POST; returns (status, x-amzn-errortype, body JSON).
+pub async fn raw(
+    endpoint: &str,
+    path: &str,
+    content_type: Option<&str>,
+    body: impl Into<reqwest::Body>,
+) -> (u16, Option<String>, serde_json::Value) {
+    let mut req = reqwest::Client::new()
+        .post(format!("{endpoint}{path}"))
+        .header("authorization", AUTH)
+        .body(body);
+    if let Some(ct) = content_type {
+        req = req.header("content-type", ct);
+    }
+    let resp = req.send().await.expect("request");
+    let status = resp.status().as_u16();
+    let et = resp
+        .headers()
+        .get("x-amzn-errortype")
+        .map(|v| v.to_str().unwrap().to_string());
+    let text = resp.text().await.unwrap();
+    let v = if text.is_empty() {
+        serde_json::Value::Null
+    } else {
+        serde_json::from_str(&text).expect("JSON body")
+    };
+    (status, et, v)
+}
+
+pub async fn raw_json(
+    endpoint: &str,
+    path: &str,
+    body: serde_json::Value,
+) -> (u16, Option<String>, serde_json::Value) {
+    raw(endpoint, path, Some("application/json"), body.to_string()).await
+}
