@@ -56,3 +56,25 @@ where
 {
     OnAuthUrl::from_async_fn(f)
 }
+
+/// Collects a list argument (`scopes = SCOPES`) into owned strings.
+pub fn strings<I>(items: I) -> Vec<String>
+where
+    I: IntoIterator,
+    I::Item: AsRef<str>,
+{
+    items.into_iter().map(|s| s.as_ref().to_owned()).collect()
+}
+
+/// Collects a `custom_parameters = expr` argument into owned pairs.
+pub fn pairs<I, K, V>(items: I) -> Vec<(String, String)>
+where
+    I: IntoIterator<Item = (K, V)>,
+    K: AsRef<str>,
+    V: AsRef<str>,
+{
+    items
+        .into_iter()
+        .map(|(k, v)| (k.as_ref().to_owned(), v.as_ref().to_owned()))
+        .collect()
+}

@@ -338,7 +338,8 @@ impl TokenCache {
         } else {
             Outcome::Joined
         };
-        if let Some(secret) = uncached.lock().expect("not poisoned").take() {
+        let uncached = uncached.lock().expect("not poisoned").take();
+        if let Some(secret) = uncached {
             cache.invalidate(&key).await;
             return Ok((secret, outcome));
         }
