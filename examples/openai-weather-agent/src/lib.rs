@@ -1,0 +1,172 @@
+//! The AgentCore outbound-auth tutorial's agent, in Rust.
+//!
+//! An agent with the tutorial's system prompt and two tools, [`calculator`](tools::Calculator)
+//! and [`weather`](tools::Weather), on `gpt-4.1-mini` (OpenAI, Azure OpenAI or any
+//! OpenAI-compatible server), hosted with the AgentCore Runtime contract
+//! ([`agentcore_identity::app`]). The model's API key is never configured on the agent: on the
+//! first invocation it is fetched from the AgentCore Identity token vault (API key credential
+//! provider `openai-apikey-provider`) with `#[requires_api_key]`, and the agent is built then.
+//!
+//! ```no_run
+//! use openai_weather_agent::{Config, app};
+//!
+//! # async fn run() -> Result<(), Box<dyn std::error::Error>> {
+//! let identity = agentcore_identity::default_client().await?;
+//! app(Config::from_env()?, identity).run().await?; // 0.0.0.0:8080
+//! # Ok(()) }
+//! ```
+
+pub mod agent;
+pub mod calculator;
+pub mod config;
+pub mod tools;
+
+use std::future::Future;
+use std::sync::Arc;
+
+use agentcore_identity::app::{App, Invocation, Reply};
+use agentcore_identity::{ApiKeyRequest, IdentityClient};
+use futures::StreamExt;
+use secrecy::SecretString;
+use serde::Deserialize;
+use tokio::sync::OnceCell;
+
+pub use crate::agent::{Agent, AgentError, AgentEvent};
+pub use crate::config::{Config, ConfigError, ModelProvider, PROVIDER_NAME, SYSTEM_PROMPT};
+
+/// The invocation payload: `{"prompt": "...", "stream": false}`.
+#[derive(Debug, Clone, Deserialize)]
+pub struct Payload {
+    /// What the user asks.
+    pub prompt: String,
+    /// Answer as server-sent events (tool calls, tool results, then the text) instead of JSON.
+    #[serde(default)]
+    pub stream: bool,
+}
+
+/// Why an invocation failed. `Display` never contains a secret.
+#[derive(Debug, thiserror::Error)]
+pub enum InvokeError {
+    /// The model API key could not be fetched from AgentCore Identity.
+    #[error("could not get the model API key from credential provider `{PROVIDER_NAME}`: {0}")]
+    ApiKey(#[from] agentcore_identity::Error),
+    /// The agent failed.
+    #[error(transparent)]
+    Agent(#[from] AgentError),
+}
+
+/// The agent service: the configuration, and the agent once the first invocation built it.
+#[derive(Debug, Clone)]
+pub struct WeatherAgent {
+    config: Arc<Config>,
+    identity: IdentityClient,
+    agent: Arc<OnceCell<Arc<Agent>>>,
+}
+
+impl WeatherAgent {
+    /// An agent service for `config` that gets its key through `identity` (usually
+    /// [`agentcore_identity::default_client`]); nothing is fetched or built yet.
+    pub fn new(config: Config, identity: IdentityClient) -> Self {
+        Self {
+            config: Arc::new(config),
+            identity,
+            agent: Arc::new(OnceCell::new()),
+        }
+    }
+
+    /// Fetches the model key from the token vault: the tutorial's `need_api_key`, without the
+    /// print. The workload access token comes from the request context (on AgentCore Runtime)
+    /// or the local development flow (`.agentcore.json`).
+    async fn model_api_key(&self) -> Result<SecretString, agentcore_identity::Error> {
+        self.identity
+            .get_api_key(ApiKeyRequest::new(PROVIDER_NAME))
+            .await
+    }
+
+    /// The configuration.
+    pub fn config(&self) -> &Config {
+        &self.config
+    }
+
+    /// The agent, built on first use with the key from the token vault (fetched in the current
+    /// request context). A failed attempt is retried by the next call.
+    pub async fn agent(&self) -> Result<Arc<Agent>, InvokeError> {
+        self.agent
+            .get_or_try_init(|| async {
+                tracing::info!(provider = PROVIDER_NAME, "fetching the model API key");
+                let key = self.model_api_key().await?;
+                let agent = Agent::new(&self.config, key, SYSTEM_PROMPT, tools::default_tools());
+                tracing::info!(model = %self.config.model, "agent initialised");
+                Ok::<_, InvokeError>(Arc::new(agent))
+            })
+            .await
+            .cloned()
+    }
+
+    /// Answers one prompt (the `invoke` subcommand, and the JSON form of the entrypoint).
+    pub async fn answer(&self, prompt: &str) -> Result<String, InvokeError> {
+        Ok(self.agent().await?.prompt(prompt).await?)
+    }
+
+    /// The Runtime entrypoint: the final text as a JSON string, or with `"stream": true` a
+    /// stream of [`AgentEvent`]s.
+    pub async fn invoke(&self, payload: Payload) -> Result<Reply, InvokeError> {
+        if !payload.stream {
+            return Ok(Reply::json(self.answer(&payload.prompt).await?));
+        }
+        // Fetch the key before answering, so a missing provider is a plain 500, not a stream.
+        let agent = self.agent().await?;
+        let (tx, rx) = futures::channel::mpsc::unbounded::<serde_json::Value>();
+        let run = async move {
+            let events = tx.clone();
+            let result = agent
+                .prompt_with_events(&payload.prompt, move |event| {
+                    let _ = events.unbounded_send(serde_json::to_value(event).unwrap_or_default());
+                })
+                .await;
+            if let Err(e) = result {
+                tracing::error!(error = %e, "agent failed while streaming");
+                let _ = tx.unbounded_send(serde_json::json!({
+                    "event": "error",
+                    "error": e.to_string(),
+                }));
+            }
+        };
+        // Drive the agent while the events are read; the stream ends when the agent is done.
+        let driver = futures::stream::once(run).filter_map(|()| std::future::ready(None));
+        Ok(Reply::stream(futures::stream::select(rx, driver)))
+    }
+}
+
+/// The AgentCore Runtime app for `config`: `POST /invocations`, `GET /ping` on `0.0.0.0:8080`.
+pub fn app(config: Config, identity: IdentityClient) -> App {
+    let service = WeatherAgent::new(config, identity);
+    App::builder()
+        .entrypoint(move |payload: Payload, invocation: Invocation| {
+            let service = service.clone();
+            async move {
+                tracing::info!(
+                    request_id = invocation.request_id(),
+                    stream = payload.stream,
+                    "invocation"
+                );
+                service.invoke(payload).await
+            }
+        })
+        .build()
+}
+
+/// The app's axum router (for tests and embedding).
+pub fn router(config: Config, identity: IdentityClient) -> axum::Router {
+    app(config, identity).router()
+}
+
+/// Serves the app on `listener` until `shutdown` completes (tests run this in-process).
+pub async fn serve(
+    config: Config,
+    identity: IdentityClient,
+    listener: tokio::net::TcpListener,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    app(config, identity).serve_with_shutdown(listener, shutdown).await
+}

@@ -1,0 +1,117 @@
+//! `openai-weather-agent setup | invoke '{"prompt": "..."}' | serve`.
+
+use std::net::SocketAddr;
+use std::process::ExitCode;
+
+use agentcore_identity::{IdentityClient, ServiceErrorKind};
+use clap::{Parser, Subcommand};
+use openai_weather_agent::{Config, PROVIDER_NAME, Payload, WeatherAgent, app};
+use secrecy::SecretString;
+
+/// The AgentCore outbound-auth tutorial's agent: calculator and weather tools on gpt-4.1-mini,
+/// the OpenAI key from an AgentCore Identity API key credential provider.
+#[derive(Debug, Parser)]
+#[command(version, about)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Stores the key from OPENAI_API_KEY (AZURE_OPENAI_API_KEY for OPENAI_PROVIDER=azure) in the
+    /// API key credential provider `openai-apikey-provider` (created, or updated if it exists).
+    Setup,
+    /// Runs one invocation locally and prints the answer, e.g. `invoke '{"prompt": "2×2?"}'`.
+    Invoke {
+        /// The JSON payload: `{"prompt": "..."}`.
+        payload: String,
+    },
+    /// Serves the AgentCore Runtime contract (`POST /invocations`, `GET /ping`).
+    Serve {
+        /// The address to listen on.
+        #[arg(long, env = "AGENT_ADDRESS", default_value = "0.0.0.0:8080")]
+        address: SocketAddr,
+    },
+}
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    match run(Cli::parse()).await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+type BoxError = Box<dyn std::error::Error + Send + Sync>;
+
+async fn run(cli: Cli) -> Result<(), BoxError> {
+    let config = Config::from_env()?;
+    let identity = agentcore_identity::default_client().await?;
+    match cli.command {
+        Command::Setup => setup(&config, &identity).await,
+        Command::Invoke { payload } => {
+            let payload: Payload = serde_json::from_str(&payload)
+                .map_err(|e| format!("the payload must be JSON like {{\"prompt\": \"...\"}}: {e}"))?;
+            let answer = WeatherAgent::new(config, identity)
+                .answer(&payload.prompt)
+                .await?;
+            println!("{answer}");
+            Ok(())
+        }
+        Command::Serve { address } => {
+            let listener = tokio::net::TcpListener::bind(address).await?;
+            app(config, identity).serve(listener).await?;
+            Ok(())
+        }
+    }
+}
+
+/// The notebook's `create_api_key_credential_provider` cell; running it again updates the key.
+async fn setup(config: &Config, identity: &IdentityClient) -> Result<(), BoxError> {
+    let variable = config.key_variable();
+    let key = std::env::var(variable)
+        .ok()
+        .filter(|k| !k.trim().is_empty())
+        .ok_or_else(|| format!("set {variable} to the key to store"))?;
+    let key = SecretString::from(key);
+    let provider = match identity
+        .create_api_key_credential_provider(PROVIDER_NAME, key.clone())
+        .await
+    {
+        Ok(p) => {
+            eprintln!("created API key credential provider `{}`", p.name);
+            p
+        }
+        Err(e) if already_exists(&e) => {
+            let p = identity
+                .update_api_key_credential_provider(PROVIDER_NAME, key)
+                .await?;
+            eprintln!("updated the key of API key credential provider `{}`", p.name);
+            p
+        }
+        Err(e) => return Err(e.into()),
+    };
+    println!("{}", provider.arn);
+    Ok(())
+}
+
+/// The service reports an existing name as `ConflictException` (or as a `ValidationException`
+/// saying it already exists).
+fn already_exists(e: &agentcore_identity::Error) -> bool {
+    match e.service_kind() {
+        Some(ServiceErrorKind::Conflict) => true,
+        Some(ServiceErrorKind::Validation) => e.to_string().contains("already exists"),
+        _ => false,
+    }
+}
