@@ -545,10 +545,11 @@ pub(crate) async fn callback(
         Ok(t) => (SessionState::AwaitingCompletion, Some(t), None),
         Err(e) => (SessionState::Failed, None, Some(e)),
     };
-    if direct && let Some(t) = &token {
-        if st.store.put(Table::Tokens, &s.vault_key, t).is_err() {
-            return CallbackOutcome::Page(500, "Internal storage error.".into());
-        }
+    if direct
+        && let Some(t) = &token
+        && st.store.put(Table::Tokens, &s.vault_key, t).is_err()
+    {
+        return CallbackOutcome::Page(500, "Internal storage error.".into());
     }
     let stored_token = if direct { None } else { token };
     let failure_msg = failure.clone();

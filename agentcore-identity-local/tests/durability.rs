@@ -23,8 +23,10 @@ fn free_port() -> u16 {
         .port()
 }
 
+// The child is returned to the caller, which kills and waits for it.
+#[allow(clippy::zombie_processes)]
 async fn spawn(port: u16, dir: &Path) -> Child {
-    let child = Command::new(env!("CARGO_BIN_EXE_agentcore-identity-local"))
+    let mut child = Command::new(env!("CARGO_BIN_EXE_agentcore-identity-local"))
         .args(["serve", "--port", &port.to_string(), "--data-dir"])
         .arg(dir)
         .env("RUST_LOG", "info")
@@ -39,7 +41,11 @@ async fn spawn(port: u16, dir: &Path) -> Child {
         {
             return child;
         }
-        assert!(Instant::now() < deadline, "service did not become ready");
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("service did not become ready");
+        }
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
 }
@@ -190,4 +196,5 @@ async fn survives_kill_9_and_stores_no_secret_in_clear() {
         assert_eq!(mode & 0o777, 0o600);
     }
     let _ = child.kill();
+    let _ = child.wait();
 }
