@@ -243,10 +243,10 @@ fn validate_endpoint(url: &str) -> Result<(), Error> {
 /// the AWS endpoints of the region.
 ///
 /// Credentials: the default chain of aws-config (or [`credentials_provider`](Self::credentials_provider)).
-/// **When an endpoint override is set** and the chain finds no credentials, the client signs with
-/// static dummy credentials (access key `agentcore-local`), so it works against
-/// `agentcore-identity-local` on a machine without AWS credentials. Without an override, missing
-/// credentials stay an error.
+/// **When an endpoint override is set** and the chain finds no credentials (or fails, e.g. IMDS
+/// refused off EC2; logged at `warn`), the client signs with static dummy credentials (access key
+/// `agentcore-local`), so it works against `agentcore-identity-local` on a machine without AWS
+/// credentials. Without an override, missing credentials stay an error.
 #[derive(Default)]
 pub struct IdentityClientBuilder {
     region: Option<String>,
@@ -536,11 +536,18 @@ impl ProvideCredentials for FallbackToDummy {
                 Ok(c) => Ok(c),
                 Err(CredentialsError::CredentialsNotLoaded(_)) => {
                     tracing::debug!(
-                        "no AWS credentials found; using dummy credentials for the local endpoint"
+                        "no AWS credentials found; signing with dummy credentials for the endpoint override"
                     );
                     Ok(dummy_credentials())
                 }
-                Err(e) => Err(e),
+                // e.g. IMDS refused or unreachable off EC2: the chain found nothing usable either.
+                Err(e) => {
+                    tracing::warn!(
+                        error = %e,
+                        "the AWS credentials chain failed; signing with dummy credentials because an endpoint override is set"
+                    );
+                    Ok(dummy_credentials())
+                }
             }
         })
     }
