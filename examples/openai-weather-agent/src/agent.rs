@@ -296,7 +296,8 @@ impl Agent {
                 } else {
                     format!("{status} ({kind})")
                 };
-                let message = if api.status_code.as_u16() == 401 || api.status_code.as_u16() == 403 {
+                let message = if api.status_code.as_u16() == 401 || api.status_code.as_u16() == 403
+                {
                     // OpenAI echoes part of a rejected key in this message: say it plainly instead.
                     "the API key from the credential provider was rejected".to_owned()
                 } else {

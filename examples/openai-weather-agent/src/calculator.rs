@@ -50,12 +50,11 @@ pub fn evaluate(expression: &str) -> Result<String, CalcError> {
         return Err(CalcError::Empty);
     }
     let prepared = prepare(&normalized);
-    let value = evalexpr::eval_with_context(&prepared, &context()).map_err(|e| {
-        CalcError::Invalid {
+    let value =
+        evalexpr::eval_with_context(&prepared, &context()).map_err(|e| CalcError::Invalid {
             expression: normalized.clone(),
             reason: e.to_string(),
-        }
-    })?;
+        })?;
     format_value(&normalized, value)
 }
 
@@ -95,10 +94,10 @@ pub fn normalize(expression: &str) -> String {
 
 /// Zero code points of the Unicode decimal-digit (Nd) runs most likely to appear in text.
 const DIGIT_ZEROS: &[u32] = &[
-    0x0660, 0x06F0, 0x07C0, 0x0966, 0x09E6, 0x0A66, 0x0AE6, 0x0B66, 0x0BE6, 0x0C66, 0x0CE6,
-    0x0D66, 0x0DE6, 0x0E50, 0x0ED0, 0x0F20, 0x1040, 0x1090, 0x17E0, 0x1810, 0x1946, 0x19D0,
-    0x1A80, 0x1A90, 0x1B50, 0x1BB0, 0x1C40, 0x1C50, 0xA620, 0xA8D0, 0xA900, 0xA9D0, 0xA9F0,
-    0xAA50, 0xABF0, 0xFF10, 0x1D7CE, 0x1D7D8, 0x1D7E2, 0x1D7EC, 0x1D7F6,
+    0x0660, 0x06F0, 0x07C0, 0x0966, 0x09E6, 0x0A66, 0x0AE6, 0x0B66, 0x0BE6, 0x0C66, 0x0CE6, 0x0D66,
+    0x0DE6, 0x0E50, 0x0ED0, 0x0F20, 0x1040, 0x1090, 0x17E0, 0x1810, 0x1946, 0x19D0, 0x1A80, 0x1A90,
+    0x1B50, 0x1BB0, 0x1C40, 0x1C50, 0xA620, 0xA8D0, 0xA900, 0xA9D0, 0xA9F0, 0xAA50, 0xABF0, 0xFF10,
+    0x1D7CE, 0x1D7D8, 0x1D7E2, 0x1D7EC, 0x1D7F6,
 ];
 
 fn decimal_digit(c: char) -> Option<char> {
@@ -170,15 +169,16 @@ fn prepare(normalized: &str) -> String {
         }
         if c.is_alphabetic() || c == '_' {
             let start = i;
-            while i < chars.len() && (chars[i].is_alphanumeric() || chars[i] == '_' || chars[i] == ':')
+            while i < chars.len()
+                && (chars[i].is_alphanumeric() || chars[i] == '_' || chars[i] == ':')
             {
                 i += 1;
             }
             let ident: String = chars[start..i].iter().collect();
             let qualified = match ident.to_ascii_lowercase().as_str() {
                 "sqrt" | "cbrt" | "ln" | "log2" | "log10" | "exp" | "exp2" | "sin" | "cos"
-                | "tan" | "asin" | "acos" | "atan" | "atan2" | "sinh" | "cosh" | "tanh"
-                | "abs" | "hypot" | "pow" => format!("math::{}", ident.to_ascii_lowercase()),
+                | "tan" | "asin" | "acos" | "atan" | "atan2" | "sinh" | "cosh" | "tanh" | "abs"
+                | "hypot" | "pow" => format!("math::{}", ident.to_ascii_lowercase()),
                 // evalexpr's `math::log` takes (value, base); a one-argument `log` is log10.
                 "log" => "math::log10".to_owned(),
                 "pi" | "π" => "pi".to_owned(),

@@ -168,5 +168,7 @@ pub async fn serve(
     listener: tokio::net::TcpListener,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    app(config, identity).serve_with_shutdown(listener, shutdown).await
+    app(config, identity)
+        .serve_with_shutdown(listener, shutdown)
+        .await
 }

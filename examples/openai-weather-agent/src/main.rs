@@ -61,8 +61,9 @@ async fn run(cli: Cli) -> Result<(), BoxError> {
     match cli.command {
         Command::Setup => setup(&config, &identity).await,
         Command::Invoke { payload } => {
-            let payload: Payload = serde_json::from_str(&payload)
-                .map_err(|e| format!("the payload must be JSON like {{\"prompt\": \"...\"}}: {e}"))?;
+            let payload: Payload = serde_json::from_str(&payload).map_err(|e| {
+                format!("the payload must be JSON like {{\"prompt\": \"...\"}}: {e}")
+            })?;
             let answer = WeatherAgent::new(config, identity)
                 .answer(&payload.prompt)
                 .await?;
@@ -97,7 +98,10 @@ async fn setup(config: &Config, identity: &IdentityClient) -> Result<(), BoxErro
             let p = identity
                 .update_api_key_credential_provider(PROVIDER_NAME, key)
                 .await?;
-            eprintln!("updated the key of API key credential provider `{}`", p.name);
+            eprintln!(
+                "updated the key of API key credential provider `{}`",
+                p.name
+            );
             p
         }
         Err(e) => return Err(e.into()),

@@ -72,7 +72,10 @@ fn rejects_what_it_cannot_evaluate() {
     assert!(matches!(evaluate("1/0"), Err(CalcError::NotFinite(_))));
     assert!(matches!(evaluate("2 +"), Err(CalcError::Invalid { .. })));
     assert!(matches!(evaluate("foo(1)"), Err(CalcError::Invalid { .. })));
-    assert!(matches!(evaluate("\"text\""), Err(CalcError::Invalid { .. })));
+    assert!(matches!(
+        evaluate("\"text\""),
+        Err(CalcError::Invalid { .. })
+    ));
     assert!(matches!(evaluate("x = 3"), Err(CalcError::Invalid { .. })));
     assert_eq!(evaluate(&"1+".repeat(600)), Err(CalcError::TooLong));
 }
