@@ -25,8 +25,10 @@ use std::future::Future;
 use std::sync::Arc;
 
 use agentcore_identity::app::{App, Invocation, Reply};
-use agentcore_identity::{ApiKeyRequest, IdentityClient};
+use agentcore_identity::control::ApiKeyCredentialProvider;
+use agentcore_identity::{IdentityClient, ServiceErrorKind, requires_api_key};
 use futures::StreamExt;
+use futures::stream::BoxStream;
 use secrecy::SecretString;
 use serde::Deserialize;
 use tokio::sync::OnceCell;
@@ -75,12 +77,14 @@ impl WeatherAgent {
     }
 
     /// Fetches the model key from the token vault: the tutorial's `need_api_key`, without the
-    /// print. The workload access token comes from the request context (on AgentCore Runtime)
-    /// or the local development flow (`.agentcore.json`).
-    async fn model_api_key(&self) -> Result<SecretString, agentcore_identity::Error> {
-        self.identity
-            .get_api_key(ApiKeyRequest::new(PROVIDER_NAME))
-            .await
+    /// print. `#[requires_api_key]` injects `api_key`; the workload access token comes from the
+    /// request context (on AgentCore Runtime) or the local development flow (`.agentcore.json`).
+    #[requires_api_key(provider_name = "openai-apikey-provider", client = self.identity)]
+    async fn model_api_key(
+        &self,
+        api_key: SecretString,
+    ) -> Result<SecretString, agentcore_identity::Error> {
+        Ok(api_key)
     }
 
     /// The configuration.
@@ -108,11 +112,11 @@ impl WeatherAgent {
         Ok(self.agent().await?.prompt(prompt).await?)
     }
 
-    /// The Runtime entrypoint: the final text as a JSON string, or with `"stream": true` a
-    /// stream of [`AgentEvent`]s.
-    pub async fn invoke(&self, payload: Payload) -> Result<Reply, InvokeError> {
+    /// Runs one invocation: the final text, or with `"stream": true` a stream of
+    /// [`AgentEvent`]s (as JSON) while the agent works.
+    pub async fn invoke(&self, payload: Payload) -> Result<Answer, InvokeError> {
         if !payload.stream {
-            return Ok(Reply::json(self.answer(&payload.prompt).await?));
+            return Ok(Answer::Text(self.answer(&payload.prompt).await?));
         }
         // Fetch the key before answering, so a missing provider is a plain 500, not a stream.
         let agent = self.agent().await?;
@@ -134,7 +138,60 @@ impl WeatherAgent {
         };
         // Drive the agent while the events are read; the stream ends when the agent is done.
         let driver = futures::stream::once(run).filter_map(|()| std::future::ready(None));
-        Ok(Reply::stream(futures::stream::select(rx, driver)))
+        Ok(Answer::Events(futures::stream::select(rx, driver).boxed()))
+    }
+}
+
+/// What an invocation produces.
+pub enum Answer {
+    /// The final text (sent as a JSON string).
+    Text(String),
+    /// Events, the last one the final text (sent as server-sent events).
+    Events(BoxStream<'static, serde_json::Value>),
+}
+
+impl std::fmt::Debug for Answer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Answer::Text(t) => f.debug_tuple("Text").field(t).finish(),
+            Answer::Events(_) => f.write_str("Events(..)"),
+        }
+    }
+}
+
+/// Creates the API key credential provider [`PROVIDER_NAME`] holding `api_key`, or, when it
+/// already exists, replaces its key (so `setup` can run again). Returns the provider and whether
+/// it was created.
+pub async fn setup_provider(
+    identity: &IdentityClient,
+    api_key: SecretString,
+) -> Result<(ApiKeyCredentialProvider, bool), agentcore_identity::Error> {
+    match identity
+        .create_api_key_credential_provider(PROVIDER_NAME, api_key.clone())
+        .await
+    {
+        Ok(p) => Ok((p, true)),
+        Err(e) if already_exists(&e) => {
+            tracing::info!(
+                provider = PROVIDER_NAME,
+                "provider exists; updating its key"
+            );
+            let p = identity
+                .update_api_key_credential_provider(PROVIDER_NAME, api_key)
+                .await?;
+            Ok((p, false))
+        }
+        Err(e) => Err(e),
+    }
+}
+
+/// The service reports an existing name as `ConflictException` (or as a `ValidationException`
+/// saying it already exists).
+fn already_exists(e: &agentcore_identity::Error) -> bool {
+    match e.service_kind() {
+        Some(ServiceErrorKind::Conflict) => true,
+        Some(ServiceErrorKind::Validation) => e.to_string().contains("already exists"),
+        _ => false,
     }
 }
 
@@ -150,7 +207,15 @@ pub fn app(config: Config, identity: IdentityClient) -> App {
                     stream = payload.stream,
                     "invocation"
                 );
-                service.invoke(payload).await
+                // `/ping` says HealthyBusy while the agent works (including a streamed answer).
+                let busy = invocation.app().task_guard("agent-invocation");
+                Ok::<_, InvokeError>(match service.invoke(payload).await? {
+                    Answer::Text(text) => Reply::json(text),
+                    Answer::Events(events) => Reply::stream(events.map(move |event| {
+                        let _keep_busy_until_the_stream_ends = &busy;
+                        event
+                    })),
+                })
             }
         })
         .build()

@@ -3,9 +3,9 @@
 use std::net::SocketAddr;
 use std::process::ExitCode;
 
-use agentcore_identity::{IdentityClient, ServiceErrorKind};
+use agentcore_identity::IdentityClient;
 use clap::{Parser, Subcommand};
-use openai_weather_agent::{Config, PROVIDER_NAME, Payload, WeatherAgent, app};
+use openai_weather_agent::{Config, Payload, WeatherAgent, app, setup_provider};
 use secrecy::SecretString;
 
 /// The AgentCore outbound-auth tutorial's agent: calculator and weather tools on gpt-4.1-mini,
@@ -85,37 +85,15 @@ async fn setup(config: &Config, identity: &IdentityClient) -> Result<(), BoxErro
         .ok()
         .filter(|k| !k.trim().is_empty())
         .ok_or_else(|| format!("set {variable} to the key to store"))?;
-    let key = SecretString::from(key);
-    let provider = match identity
-        .create_api_key_credential_provider(PROVIDER_NAME, key.clone())
-        .await
-    {
-        Ok(p) => {
-            eprintln!("created API key credential provider `{}`", p.name);
-            p
-        }
-        Err(e) if already_exists(&e) => {
-            let p = identity
-                .update_api_key_credential_provider(PROVIDER_NAME, key)
-                .await?;
-            eprintln!(
-                "updated the key of API key credential provider `{}`",
-                p.name
-            );
-            p
-        }
-        Err(e) => return Err(e.into()),
-    };
+    let (provider, created) = setup_provider(identity, SecretString::from(key)).await?;
+    if created {
+        eprintln!("created API key credential provider `{}`", provider.name);
+    } else {
+        eprintln!(
+            "updated the key of API key credential provider `{}`",
+            provider.name
+        );
+    }
     println!("{}", provider.arn);
     Ok(())
-}
-
-/// The service reports an existing name as `ConflictException` (or as a `ValidationException`
-/// saying it already exists).
-fn already_exists(e: &agentcore_identity::Error) -> bool {
-    match e.service_kind() {
-        Some(ServiceErrorKind::Conflict) => true,
-        Some(ServiceErrorKind::Validation) => e.to_string().contains("already exists"),
-        _ => false,
-    }
 }
