@@ -13,16 +13,20 @@
 //! non-loopback address ([`CallbackError::NotLoopback`]).
 //!
 //! ```no_run
-//! use agentcore_identity::app::callback::CallbackServer;
 //! use agentcore_identity::IdentityClient;
+//! use agentcore_identity::app::callback::CallbackServer;
 //!
-//! # async fn run() -> Result<(), Box<dyn std::error::Error>> {
-//! let client = IdentityClient::new("us-east-1").await?;
-//! let server = CallbackServer::builder(client).user_id("alice").start().await?;
-//! // Allow this URL on the workload identity (allowedResourceOauth2ReturnUrls) and pass it as
-//! // the callback URL of `#[requires_access_token(auth_flow = "USER_FEDERATION", ...)]`.
-//! println!("{}", server.callback_url());
-//! # Ok(()) }
+//! #[tokio::main]
+//! async fn main() -> Result<(), Box<dyn std::error::Error>> {
+//!     let client = IdentityClient::new("us-east-1").await?;
+//!     let server = CallbackServer::builder(client).user_id("alice").start().await?;
+//!     // Allow this URL on the workload identity (allowedResourceOauth2ReturnUrls) and pass it
+//!     // as the callback URL of `#[requires_access_token(auth_flow = "USER_FEDERATION", ...)]`.
+//!     println!("{}", server.callback_url());
+//!     agentcore_identity::app::shutdown_signal().await;
+//!     server.shutdown().await;
+//!     Ok(())
+//! }
 //! ```
 
 use std::fmt;
