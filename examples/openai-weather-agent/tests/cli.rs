@@ -114,3 +114,119 @@ async fn setup_then_invoke_from_the_command_line() {
     assert!(!bad.status.success());
     assert!(text(&bad).1.contains("the payload must be JSON"));
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn serve_finishes_the_request_in_flight_on_sigterm() {
+    let key = fresh_key();
+    let id = identity().await;
+    openai_weather_agent::setup_provider(&id.client, secrecy::SecretString::from(key.clone()))
+        .await
+        .unwrap();
+    let wat = id.workload_access_token("weather-agent-sigterm").await;
+    let model = MockServer::start().await;
+    let bearer = format!("Bearer {key}");
+    for (has_result, body) in [(false, tool_call_response()), (true, final_response())] {
+        Mock::given(method("POST"))
+            .and(path("/v1/chat/completions"))
+            .and(header("authorization", bearer.as_str()))
+            .and(HasWeatherResult(has_result))
+            .respond_with(ResponseTemplate::new(200).set_body_json(body).set_delay(
+                std::time::Duration::from_millis(if has_result { 700 } else { 0 }),
+            ))
+            .mount(&model)
+            .await;
+    }
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let dir = tempfile::tempdir().unwrap();
+    let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_openai-weather-agent"))
+        .args(["serve", "--address", &format!("127.0.0.1:{port}")])
+        .current_dir(dir.path())
+        .env("AWS_ENDPOINT_URL", id.service.endpoint())
+        .env("AWS_REGION", "us-east-1")
+        .env("AWS_ACCESS_KEY_ID", "AKIDLOCAL")
+        .env("AWS_SECRET_ACCESS_KEY", "local-secret")
+        .env("AWS_EC2_METADATA_DISABLED", "true")
+        .env("OPENAI_BASE_URL", format!("{}/v1", model.uri()))
+        .env_remove("OPENAI_API_KEY")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+        .unwrap();
+    let base = format!("http://127.0.0.1:{port}");
+    let http = reqwest::Client::new();
+    tokio::time::timeout(std::time::Duration::from_secs(30), async {
+        while http.get(format!("{base}/ping")).send().await.is_err() {
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+    })
+    .await
+    .expect("serve came up");
+
+    let call = {
+        let (http, url) = (http.clone(), format!("{base}/invocations"));
+        let wat = secrecy::ExposeSecret::expose_secret(&wat).to_owned();
+        tokio::spawn(async move {
+            let resp = http
+                .post(url)
+                .header("WorkloadAccessToken", wat)
+                .json(&json!({"prompt": "weather?"}))
+                .send()
+                .await
+                .unwrap();
+            (resp.status().as_u16(), resp.text().await.unwrap())
+        })
+    };
+    // Wait until the agent is working, then ask the process to stop.
+    tokio::time::timeout(std::time::Duration::from_secs(10), async {
+        loop {
+            let ping: serde_json::Value = http
+                .get(format!("{base}/ping"))
+                .send()
+                .await
+                .unwrap()
+                .json()
+                .await
+                .unwrap();
+            if ping["status"] == "HealthyBusy" {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        }
+    })
+    .await
+    .expect("HealthyBusy while the invocation runs");
+    let pid = child.id().expect("running").to_string();
+    let killed = std::process::Command::new("kill")
+        .args(["-TERM", &pid])
+        .status()
+        .unwrap();
+    assert!(killed.success());
+
+    let (status, body) = call.await.unwrap();
+    assert_eq!(status, 200, "the request in flight finishes: {body}");
+    assert_eq!(
+        serde_json::from_str::<serde_json::Value>(&body).unwrap(),
+        json!(FINAL_TEXT)
+    );
+    let exit = tokio::time::timeout(std::time::Duration::from_secs(10), child.wait())
+        .await
+        .expect("the server stops after SIGTERM")
+        .unwrap();
+    assert!(exit.success(), "{exit:?}");
+    let mut stderr = String::new();
+    use tokio::io::AsyncReadExt;
+    child
+        .stderr
+        .take()
+        .unwrap()
+        .read_to_string(&mut stderr)
+        .await
+        .unwrap();
+    assert!(stderr.contains("SIGTERM received"), "{stderr}");
+    assert!(!stderr.contains(&key));
+}
