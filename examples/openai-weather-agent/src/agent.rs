@@ -61,6 +61,13 @@ pub enum AgentError {
         /// What it said (with the API key, should it appear, redacted).
         message: String,
     },
+    /// The model endpoint rejected the API key (HTTP 401 or 403): the key in the vault is wrong
+    /// or was revoked. The next invocation fetches the key again.
+    #[error("the model endpoint rejected the API key from the credential provider ({status})")]
+    KeyRejected {
+        /// The HTTP status and the OpenAI error code.
+        status: String,
+    },
     /// The model endpoint could not be reached or its answer not read.
     #[error("calling the model failed: {0}")]
     Transport(String),
@@ -296,14 +303,14 @@ impl Agent {
                 } else {
                     format!("{status} ({kind})")
                 };
-                let message = if api.status_code.as_u16() == 401 || api.status_code.as_u16() == 403
-                {
-                    // OpenAI echoes part of a rejected key in this message: say it plainly instead.
-                    "the API key from the credential provider was rejected".to_owned()
-                } else {
-                    redact(err.message)
-                };
-                AgentError::Model { status, message }
+                if matches!(api.status_code.as_u16(), 401 | 403) {
+                    // OpenAI echoes part of a rejected key in its message: leave the message out.
+                    return AgentError::KeyRejected { status };
+                }
+                AgentError::Model {
+                    status,
+                    message: redact(err.message),
+                }
             }
             other => AgentError::Transport(redact(other.to_string())),
         }

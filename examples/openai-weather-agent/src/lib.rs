@@ -26,12 +26,12 @@ use std::sync::Arc;
 
 use agentcore_identity::app::{App, Invocation, Reply};
 use agentcore_identity::control::ApiKeyCredentialProvider;
-use agentcore_identity::{IdentityClient, ServiceErrorKind, requires_api_key};
+use agentcore_identity::{ApiKeyRequest, IdentityClient, ServiceErrorKind, requires_api_key};
 use futures::StreamExt;
 use futures::stream::BoxStream;
 use secrecy::SecretString;
 use serde::Deserialize;
-use tokio::sync::OnceCell;
+use tokio::sync::Mutex;
 
 pub use crate::agent::{Agent, AgentError, AgentEvent};
 pub use crate::config::{Config, ConfigError, ModelProvider, PROVIDER_NAME, SYSTEM_PROMPT};
@@ -62,7 +62,7 @@ pub enum InvokeError {
 pub struct WeatherAgent {
     config: Arc<Config>,
     identity: IdentityClient,
-    agent: Arc<OnceCell<Arc<Agent>>>,
+    agent: Arc<Mutex<Option<Arc<Agent>>>>,
 }
 
 impl WeatherAgent {
@@ -72,7 +72,7 @@ impl WeatherAgent {
         Self {
             config: Arc::new(config),
             identity,
-            agent: Arc::new(OnceCell::new()),
+            agent: Arc::new(Mutex::new(None)),
         }
     }
 
@@ -93,23 +93,58 @@ impl WeatherAgent {
     }
 
     /// The agent, built on first use with the key from the token vault (fetched in the current
-    /// request context). A failed attempt is retried by the next call.
+    /// request context). A failed attempt is retried by the next call; concurrent first calls
+    /// fetch the key once.
     pub async fn agent(&self) -> Result<Arc<Agent>, InvokeError> {
-        self.agent
-            .get_or_try_init(|| async {
-                tracing::info!(provider = PROVIDER_NAME, "fetching the model API key");
-                let key = self.model_api_key().await?;
-                let agent = Agent::new(&self.config, key, SYSTEM_PROMPT, tools::default_tools());
-                tracing::info!(model = %self.config.model, "agent initialised");
-                Ok::<_, InvokeError>(Arc::new(agent))
-            })
-            .await
-            .cloned()
+        let mut slot = self.agent.lock().await;
+        if let Some(agent) = slot.as_ref() {
+            return Ok(agent.clone());
+        }
+        tracing::info!(provider = PROVIDER_NAME, "fetching the model API key");
+        let key = self.model_api_key().await?;
+        let agent = Arc::new(Agent::new(
+            &self.config,
+            key,
+            SYSTEM_PROMPT,
+            tools::default_tools(),
+        ));
+        tracing::info!(model = %self.config.model, "agent initialised");
+        *slot = Some(agent.clone());
+        Ok(agent)
+    }
+
+    /// After the model rejected the key of `agent`: drops that agent and the cached key, so the
+    /// next invocation fetches the (maybe rotated) key from the vault again.
+    async fn forget(&self, agent: &Arc<Agent>) {
+        let mut slot = self.agent.lock().await;
+        if slot.as_ref().is_some_and(|a| Arc::ptr_eq(a, agent)) {
+            *slot = None;
+            tracing::warn!(
+                provider = PROVIDER_NAME,
+                "the model rejected the API key; it will be fetched again"
+            );
+            if let Err(e) = self
+                .identity
+                .invalidate_api_key(ApiKeyRequest::new(PROVIDER_NAME))
+                .await
+            {
+                tracing::warn!(error = %e, "could not drop the cached API key");
+            }
+        }
     }
 
     /// Answers one prompt (the `invoke` subcommand, and the JSON form of the entrypoint).
     pub async fn answer(&self, prompt: &str) -> Result<String, InvokeError> {
-        Ok(self.agent().await?.prompt(prompt).await?)
+        let agent = self.agent().await?;
+        match agent.prompt(prompt).await {
+            Ok(text) => Ok(text),
+            Err(e) => {
+                if matches!(e, AgentError::KeyRejected { .. }) {
+                    self.forget(&agent).await;
+                }
+                Err(e.into())
+            }
+        }
     }
 
     /// Runs one invocation: the final text, or with `"stream": true` a stream of
@@ -121,6 +156,7 @@ impl WeatherAgent {
         // Fetch the key before answering, so a missing provider is a plain 500, not a stream.
         let agent = self.agent().await?;
         let (tx, rx) = futures::channel::mpsc::unbounded::<serde_json::Value>();
+        let this = self.clone();
         let run = async move {
             let events = tx.clone();
             let result = agent
@@ -130,6 +166,9 @@ impl WeatherAgent {
                 .await;
             if let Err(e) = result {
                 tracing::error!(error = %e, "agent failed while streaming");
+                if matches!(e, AgentError::KeyRejected { .. }) {
+                    this.forget(&agent).await;
+                }
                 let _ = tx.unbounded_send(serde_json::json!({
                     "event": "error",
                     "error": e.to_string(),

@@ -297,32 +297,50 @@ async fn setup_twice_updates_the_key_in_the_vault() {
 }
 
 #[tokio::test]
-async fn a_wrong_key_is_reported_without_the_key() {
+async fn a_rejected_key_is_reported_without_the_key_and_fetched_again_after_rotation() {
     capture_logs();
-    let key = fresh_key();
+    let old_key = fresh_key();
+    let new_key = fresh_key();
     let id = identity().await;
-    setup_provider(&id.client, SecretString::from(key.clone()))
+    setup_provider(&id.client, SecretString::from(old_key.clone()))
         .await
         .unwrap();
-    let wat = id.workload_access_token("weather-agent-wrongkey").await;
-    // A server that rejects every key, echoing part of it as OpenAI does.
-    let model = MockServer::start().await;
+    let wat = id.workload_access_token("weather-agent-rotation").await;
+    // The stand-in answers the new key; any other key gets OpenAI's 401, which echoes the key.
+    let model = openai_stand_in(&new_key, Duration::ZERO).await;
     Mock::given(method("POST"))
         .respond_with(ResponseTemplate::new(401).set_body_json(json!({
             "error": {
-                "message": format!("Incorrect API key provided: {key}."),
+                "message": format!("Incorrect API key provided: {old_key}."),
                 "type": "invalid_request_error",
                 "param": null,
                 "code": "invalid_api_key"
             }
         })))
+        .with_priority(10)
         .mount(&model)
         .await;
     let served = serve(openai_config(&model), id.client.clone()).await;
+
     let (status, _, body) = invoke(&served, &wat, json!({"prompt": "weather?"})).await;
     assert_eq!(status, 500);
-    assert!(!body.contains(&key), "the key leaked into the error body");
-    assert!(body.contains("401"), "{body}");
+    assert!(
+        !body.contains(&old_key),
+        "the key leaked into the error body"
+    );
+    let error: Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(
+        error["error"],
+        "the model endpoint rejected the API key from the credential provider (401 Unauthorized (invalid_api_key))"
+    );
+
+    // Rotate the key in the vault: the next invocation fetches it again, no restart needed.
+    setup_provider(&id.client, SecretString::from(new_key.clone()))
+        .await
+        .unwrap();
+    let (status, _, body) = invoke(&served, &wat, json!({"prompt": "weather?"})).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(id.service.request_count("GetResourceApiKey"), 2);
     served.shutdown().await;
-    assert_not_logged(&[&key]);
+    assert_not_logged(&[&old_key, &new_key]);
 }
