@@ -440,8 +440,8 @@ impl Raw {
         // The workload access token: explicit, or for a workload identity and one of its users,
         // else (neither given) from the request context / the local development flow.
         match (&self.workload_identity, &self.user_id) {
-            (Some(_), None) => push(syn::Error::new(
-                Span::call_site(),
+            (Some((span, _)), None) => push(syn::Error::new(
+                *span,
                 "missing argument `user_id`: `workload_identity` gets a workload access token for one user of it",
             )),
             (None, Some((span, _))) => push(syn::Error::new(
@@ -610,9 +610,9 @@ fn is_async_body(body: &Expr) -> bool {
     match body {
         Expr::Async(_) => true,
         Expr::Paren(p) => is_async_body(&p.expr),
-        // `|url| { async move { .. } }`
-        Expr::Block(b) if b.block.stmts.len() == 1 => match &b.block.stmts[0] {
-            syn::Stmt::Expr(e, None) => is_async_body(e),
+        // `|url| { let c = c.clone(); async move { .. } }`: the block's tail decides.
+        Expr::Block(b) => match b.block.stmts.last() {
+            Some(syn::Stmt::Expr(e, None)) => is_async_body(e),
             _ => false,
         },
         _ => false,
@@ -706,6 +706,10 @@ mod tests {
             quote!(async |url: String| notify(url).await),
             quote!(async move |url: String| notify(url).await),
             quote!(|url| { async move { notify(url).await } }),
+            quote!(move |url: String| {
+                let c = c.clone();
+                async move { c.notify(url).await }
+            }),
             quote!((|url: String| async {})),
         ] {
             let expr: Expr = syn::parse2(tokens.clone()).unwrap();

@@ -1,11 +1,11 @@
 //! The expander: keeps the user's `async fn`, removes the injected parameter from its signature and
 //! fetches the credential at the top of its body.
 
-use proc_macro2::{Span, TokenStream};
+use proc_macro2::{Group, Span, TokenStream, TokenTree};
 use quote::{ToTokens, format_ident, quote, quote_spanned};
 use syn::punctuated::Punctuated;
 use syn::spanned::Spanned;
-use syn::{AttrStyle, FnArg, ItemFn, Pat, PatType, ReturnType, Token, Type};
+use syn::{AttrStyle, FnArg, Ident, ItemFn, Pat, PatType, ReturnType, Token, Type};
 
 use crate::args::{Args, Kind, Params, StrList};
 
@@ -206,17 +206,20 @@ fn rewrite(args: &Args, mut item: ItemFn) -> syn::Result<TokenStream> {
     let fetch = fetch_expr(args, &private);
 
     // The conversion of the error is spanned at the return type, so a missing
-    // `From<agentcore_identity::Error>` is reported there; the credential conversion at the
-    // parameter's type, so a type that is not a `Credential` is reported there.
-    let ret_span = ret_span.resolved_at(ms);
+    // `From<agentcore_identity::Error>` (or a return type that is no `Result`) is reported there,
+    // with the user's (call-site) hygiene: rustc reports an error whose span carries a proc
+    // macro's own hygiene on the attribute instead. A type that is not a `Credential` is reported
+    // on the user's type tokens in the turbofish. (Spanning the whole conversion at the type
+    // makes rustc's liveness report an unused credential twice.) The two bindings are scoped to
+    // their match arms, so the user's body cannot see them.
     let ty = &injected.ty;
-    let ty_span = ty.span().resolved_at(ms);
-    let value = format_ident!("__agentcore_value", span = ms);
-    let error = format_ident!("__agentcore_error", span = ms);
-    let convert_err = quote_spanned!(ret_span=>
-        #core::result::Result::Err(#core::convert::From::from(#error))
+    let value = Ident::new("__agentcore_value", Span::call_site());
+    let error = Ident::new("__agentcore_error", Span::call_site());
+    let convert_err = respan(
+        quote!(#core::result::Result::Err(#core::convert::From::from(#error))),
+        ret_span,
     );
-    let convert_ok = quote_spanned!(ty_span=> #private::into_credential::<#ty>(#value));
+    let convert_ok = quote!(#private::into_credential::<#ty>(#value));
     let pat = &injected.pat;
     let param_attrs = &injected.attrs;
 
@@ -232,18 +235,51 @@ fn rewrite(args: &Args, mut item: ItemFn) -> syn::Result<TokenStream> {
     let sig = &item.sig;
     let stmts = &item.block.stmts;
 
-    Ok(quote_spanned! {ms=>
-        #(#outer)*
-        #vis #sig {
-            #(#inner)*
-            #(#param_attrs)*
-            let #pat: #ty = match #fetch {
-                #core::result::Result::Ok(#value) => #convert_ok,
-                #core::result::Result::Err(#error) => return #convert_err,
-            };
-            { #(#stmts)* }
+    let fetched = quote_spanned! {ms=>
+        match #fetch {
+            #core::result::Result::Ok(#value) => #convert_ok,
+            #core::result::Result::Err(#error) => return #convert_err,
         }
+    };
+    let pat_span = injected.span();
+    // `From::from(e)` is useless when `E` is `agentcore_identity::Error` itself.
+    let let_stmt = quote_spanned! {pat_span=>
+        #[allow(clippy::useless_conversion)]
+        let #pat: #ty = #fetched;
+    };
+    let body = quote_spanned! {ms=>
+        #(#inner)*
+        #(#param_attrs)*
+        #let_stmt
+        { #(#stmts)* }
+    };
+    // The function's own braces: the item keeps the user's span, so lints about the item
+    // (`dead_code`) still fire as without the macro.
+    let mut block = TokenStream::new();
+    item.block
+        .brace_token
+        .surround(&mut block, |t| t.extend(body));
+    Ok(quote! {
+        #(#outer)*
+        #vis #sig #block
     })
+}
+
+/// Gives every token of `tokens` the span `span` (location and hygiene).
+fn respan(tokens: TokenStream, span: Span) -> TokenStream {
+    tokens
+        .into_iter()
+        .map(|mut tt| {
+            if let TokenTree::Group(g) = &tt {
+                let mut group = Group::new(g.delimiter(), respan(g.stream(), span));
+                group.set_span(span);
+                tt = TokenTree::Group(group);
+            } else {
+                tt.set_span(span);
+            }
+            tt
+        })
+        .collect()
 }
 
 /// `Group`s with no delimiter wrap types that came through `macro_rules!` fragments.

@@ -227,8 +227,10 @@ pub fn requires_api_key(args: TokenStream, item: TokenStream) -> TokenStream {
 /// The form is read from the syntax:
 /// - `|url: &str| ...` (or any other expression: a function path, a variable) is a **sync**
 ///   callback, `Fn(&str) + Send + Sync + 'static`, called with the URL before polling starts;
-/// - `|url: String| async move { ... }` and `async |url: String| ...` are **async** callbacks,
-///   `Fn(String) -> impl Future<Output = ()> + Send + 'static`, awaited before polling starts.
+/// - `async |url: String| ...`, and a closure whose body is (or ends in) an `async` block —
+///   `|url: String| async move { ... }`, `move |url: String| { let tx = tx.clone(); async move { ... } }`
+///   — are **async** callbacks, `Fn(String) -> impl Future<Output = ()> + Send + 'static`,
+///   awaited before polling starts.
 ///
 /// To pass an `async fn notify(url: String)` by name, wrap it:
 /// `on_auth_url = |url: String| async move { notify(url).await }`. The callback must be
