@@ -602,6 +602,11 @@ fn is_async_callback(expr: &Expr) -> bool {
     match expr {
         Expr::Closure(c) => c.asyncness.is_some() || is_async_body(&c.body),
         Expr::Paren(p) => is_async_callback(&p.expr),
+        // `{ let tx = tx.clone(); move |url: String| async move { .. } }`: the tail decides.
+        Expr::Block(b) => match b.block.stmts.last() {
+            Some(syn::Stmt::Expr(e, None)) => is_async_callback(e),
+            _ => false,
+        },
         _ => false,
     }
 }
@@ -711,6 +716,13 @@ mod tests {
                 async move { c.notify(url).await }
             }),
             quote!((|url: String| async {})),
+            quote!({
+                let c = c.clone();
+                move |url: String| {
+                    let c = c.clone();
+                    async move { c.go(url).await }
+                }
+            }),
         ] {
             let expr: Expr = syn::parse2(tokens.clone()).unwrap();
             assert!(is_async_callback(&expr), "{tokens}");

@@ -230,7 +230,8 @@ pub fn requires_api_key(args: TokenStream, item: TokenStream) -> TokenStream {
 /// - `async |url: String| ...`, and a closure whose body is (or ends in) an `async` block —
 ///   `|url: String| async move { ... }`, `move |url: String| { let tx = tx.clone(); async move { ... } }`
 ///   — are **async** callbacks, `Fn(String) -> impl Future<Output = ()> + Send + 'static`,
-///   awaited before polling starts.
+///   awaited before polling starts. A block ending in such a closure counts too:
+///   `{ let tx = tx.clone(); move |url: String| { .. async move { .. } } }`.
 ///
 /// To pass an `async fn notify(url: String)` by name, wrap it:
 /// `on_auth_url = |url: String| async move { notify(url).await }`. The callback must be
