@@ -7,6 +7,7 @@
 //! promise, and the two crates are released together with an exact pin.
 //!
 //! ```
+//! # #![allow(dead_code)]
 //! use agentcore_identity::context::RequestContext;
 //! use agentcore_identity::requires_wat;
 //! use agentcore_identity::secrecy::{ExposeSecret, SecretString};
@@ -79,6 +80,7 @@ use args::Kind;
 /// Injects an API key from an API key credential provider (`GetResourceApiKey`).
 ///
 /// ```no_run
+/// # #![allow(dead_code)]
 /// use agentcore_identity::requires_api_key;
 /// use agentcore_identity::secrecy::{ExposeSecret, SecretString};
 ///
@@ -121,6 +123,7 @@ use args::Kind;
 /// # Equivalent code without the macro
 ///
 /// ```no_run
+/// # #![allow(dead_code)]
 /// # use agentcore_identity::secrecy::SecretString;
 /// # #[derive(Debug)] pub struct MyError;
 /// # impl From<agentcore_identity::Error> for MyError { fn from(_: agentcore_identity::Error) -> Self { MyError } }
@@ -145,22 +148,26 @@ use args::Kind;
 /// the parameter named by `into`:
 ///
 /// ```compile_fail
+/// # #![allow(dead_code)]
 /// use agentcore_identity::requires_api_key;
 /// use agentcore_identity::secrecy::SecretString;
 ///
 /// #[requires_api_key(provider_name = "openai-apikey-provider")]
 /// fn not_async(api_key: SecretString) -> Result<(), agentcore_identity::Error> {
+///     let _ = api_key;
 ///     Ok(())
 /// }
 /// ```
 ///
 /// ```compile_fail
+/// # #![allow(dead_code)]
 /// use agentcore_identity::requires_api_key;
 /// use agentcore_identity::secrecy::SecretString;
 ///
 /// // error: no parameter named `api_key` to inject the API key into
 /// #[requires_api_key(provider_name = "openai-apikey-provider")]
 /// async fn wrong_name(key: SecretString) -> Result<(), agentcore_identity::Error> {
+///     let _ = key;
 ///     Ok(())
 /// }
 /// ```
@@ -173,6 +180,7 @@ pub fn requires_api_key(args: TokenStream, item: TokenStream) -> TokenStream {
 /// with every parameter of the Python SDK's `@requires_access_token`.
 ///
 /// ```no_run
+/// # #![allow(dead_code)]
 /// use agentcore_identity::requires_access_token;
 /// use agentcore_identity::secrecy::SecretString;
 ///
@@ -255,6 +263,7 @@ pub fn requires_api_key(args: TokenStream, item: TokenStream) -> TokenStream {
 /// # Equivalent code without the macro
 ///
 /// ```no_run
+/// # #![allow(dead_code)]
 /// # use agentcore_identity::secrecy::SecretString;
 /// # #[derive(Debug)] pub struct MyError;
 /// # impl From<agentcore_identity::Error> for MyError { fn from(_: agentcore_identity::Error) -> Self { MyError } }
@@ -290,6 +299,7 @@ pub fn requires_api_key(args: TokenStream, item: TokenStream) -> TokenStream {
 /// is not a `Result` are all reported at compile time, on the offending token:
 ///
 /// ```compile_fail
+/// # #![allow(dead_code)]
 /// use agentcore_identity::requires_access_token;
 /// use agentcore_identity::secrecy::SecretString;
 ///
@@ -297,6 +307,7 @@ pub fn requires_api_key(args: TokenStream, item: TokenStream) -> TokenStream {
 /// //        "ON_BEHALF_OF_TOKEN_EXCHANGE"
 /// #[requires_access_token(provider_name = "github", scopes = [], auth_flow = "CLIENT_CREDENTIALS")]
 /// async fn repos(access_token: SecretString) -> Result<(), agentcore_identity::Error> {
+///     let _ = access_token;
 ///     Ok(())
 /// }
 /// ```
@@ -349,12 +360,14 @@ pub fn requires_access_token(args: TokenStream, item: TokenStream) -> TokenStrea
 /// # Compile-time errors
 ///
 /// ```compile_fail
+/// # #![allow(dead_code)]
 /// use agentcore_identity::requires_wat;
 /// use agentcore_identity::secrecy::SecretString;
 ///
 /// // error: `provider_name` is not an argument of `#[requires_wat]`
 /// #[requires_wat(provider_name = "openai")]
 /// fn f(identity_wat: SecretString) -> Result<(), agentcore_identity::Error> {
+///     let _ = identity_wat;
 ///     Ok(())
 /// }
 /// ```
