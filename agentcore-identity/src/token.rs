@@ -602,6 +602,10 @@ impl IdentityClient {
     /// `on_auth_url`, then the poller asks again with the `sessionUri` until the user has
     /// consented (or, with [`TokenRequest::non_blocking`], the call fails at once with
     /// [`Error::AuthorizationRequired`]).
+    ///
+    /// Concurrent calls for the same cache key share one service call (single-flight), so only
+    /// the first caller's `on_auth_url` and poller run; the others wait for its outcome.
+    /// `force_authentication` skips the cache and replaces the entry with the new token.
     pub async fn get_token(&self, request: TokenRequest) -> Result<SecretString, Error> {
         let wat = self
             .resolve_workload_access_token(
