@@ -89,7 +89,7 @@ fn uncached(c: &mut Criterion) {
     let rt = runtime();
     let s = rt.block_on(setup());
     let client = rt.block_on(client(&s.svc, s._dir.path(), false));
-    let ctx = RequestContext::new().with_workload_access_token(s.wat.clone());
+    let ctx = RequestContext::new().with_workload_access_token(s.wat);
     let mut group = c.benchmark_group("get_api_key");
     group
         .sample_size(50)
