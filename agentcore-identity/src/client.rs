@@ -32,11 +32,11 @@ type EnvLookup = Arc<dyn Fn(&str) -> Option<String> + Send + Sync>;
 /// process default, see [`set_default_client`](crate::set_default_client)).
 ///
 /// ```no_run
-/// # async fn run() -> Result<(), agentcore_identity::Error> {
+/// # #[tokio::main] async fn main() -> Result<(), agentcore_identity::Error> {
 /// use agentcore_identity::{ApiKeyRequest, IdentityClient};
 ///
 /// let client = IdentityClient::new("us-east-1").await?;
-/// let key = client.get_api_key(ApiKeyRequest::new("openai-apikey-provider")).await?;
+/// let _key = client.get_api_key(ApiKeyRequest::new("openai-apikey-provider")).await?;
 /// # Ok(()) }
 /// ```
 #[derive(Clone)]

@@ -15,7 +15,7 @@
 //! use secrecy::SecretString;
 //!
 //! # async fn handler() {}
-//! # async fn run() {
+//! # #[tokio::main] async fn main() {
 //! let ctx = RequestContext::new()
 //!     .with_workload_access_token(SecretString::from("token from the WorkloadAccessToken header"))
 //!     .with_request_id("req-1");
@@ -196,7 +196,7 @@ pub trait FutureExt: Future + Sized {
     /// ```no_run
     /// use agentcore_identity::context::FutureExt;
     /// # async fn work() {}
-    /// # async fn run() {
+    /// # #[tokio::main] async fn main() {
     /// let task = tokio::spawn(work().in_current_context());
     /// # let _ = task.await;
     /// # }

@@ -167,13 +167,13 @@ enum ConfigKind {
 /// use agentcore_identity::control::Oauth2ProviderConfig;
 /// use secrecy::SecretString;
 ///
-/// let custom = Oauth2ProviderConfig::custom_discovery_url(
+/// let _custom = Oauth2ProviderConfig::custom_discovery_url(
 ///     "https://idp.example.com/.well-known/openid-configuration",
 ///     "client-id",
 ///     SecretString::from("client-secret"),
 /// );
-/// let google = Oauth2ProviderConfig::google("client-id", SecretString::from("client-secret"));
-/// let okta = Oauth2ProviderConfig::included("OktaOauth2", "client-id", SecretString::from("s"))
+/// let _google = Oauth2ProviderConfig::google("client-id", SecretString::from("client-secret"));
+/// let _okta = Oauth2ProviderConfig::included("OktaOauth2", "client-id", SecretString::from("s"))
 ///     .issuer("https://example.okta.com");
 /// ```
 #[derive(Clone)]

@@ -47,6 +47,8 @@ pub const DEFAULT_POLL_TIMEOUT: Duration = Duration::from_secs(600);
 ///         })
 ///     }
 /// }
+///
+/// let _poller: std::sync::Arc<dyn TokenPoller> = std::sync::Arc::new(Quick);
 /// ```
 #[async_trait]
 pub trait TokenPoller: Send + Sync {

@@ -145,7 +145,7 @@ impl fmt::Debug for UserIdentifier {
 ///
 /// ```
 /// use agentcore_identity::ApiKeyRequest;
-/// let request = ApiKeyRequest::new("openai-apikey-provider");
+/// let _request = ApiKeyRequest::new("openai-apikey-provider");
 /// ```
 #[derive(Clone)]
 pub struct ApiKeyRequest {
@@ -216,7 +216,7 @@ impl From<String> for ApiKeyRequest {
 ///
 /// ```
 /// use agentcore_identity::{AuthFlow, TokenRequest};
-/// let request = TokenRequest::new("google-provider", AuthFlow::UserFederation)
+/// let _request = TokenRequest::new("google-provider", AuthFlow::UserFederation)
 ///     .scopes(["openid", "email"])
 ///     .callback_url("http://localhost:8081/callback")
 ///     .on_auth_url(|url| println!("Please open {url}"));
