@@ -10,7 +10,11 @@ use agentcore_identity::IdentityClient;
 async fn dummy_credentials_for_a_local_endpoint() {
     if std::env::var_os("AWS_ACCESS_KEY_ID").is_some()
         || std::env::var_os("AWS_PROFILE").is_some()
-        || std::path::Path::new(&format!("{}/.aws", std::env::var("HOME").unwrap_or_default())).exists()
+        || std::path::Path::new(&format!(
+            "{}/.aws",
+            std::env::var("HOME").unwrap_or_default()
+        ))
+        .exists()
     {
         eprintln!("skipped: this machine has AWS credentials configured");
         return;
@@ -25,7 +29,10 @@ async fn dummy_credentials_for_a_local_endpoint() {
         .build()
         .await
         .unwrap();
-    let w = client.create_workload_identity(Some("agent"), &[]).await.unwrap();
+    let w = client
+        .create_workload_identity(Some("agent"), &[])
+        .await
+        .unwrap();
     assert_eq!(w.name, "agent");
     assert_eq!(svc.request_count("CreateWorkloadIdentity"), 1);
 }
@@ -45,5 +52,30 @@ async fn malformed_region_and_endpoint_are_rejected() {
         .build()
         .await
         .unwrap_err();
-    assert!(matches!(err, agentcore_identity::Error::Config { .. }), "{err}");
+    assert!(
+        matches!(err, agentcore_identity::Error::Config { .. }),
+        "{err}"
+    );
+}
+
+#[tokio::test]
+async fn from_conf_uses_the_sdk_config() {
+    let svc = common::service().await;
+    let sdk = aws_config::SdkConfig::builder()
+        .region(aws_config::Region::new("eu-west-1"))
+        .endpoint_url(svc.endpoint())
+        .credentials_provider(
+            aws_credential_types::provider::SharedCredentialsProvider::new(
+                aws_credential_types::Credentials::for_tests(),
+            ),
+        )
+        .behavior_version(aws_config::BehaviorVersion::latest())
+        .build();
+    let client = IdentityClient::from_conf(&sdk).unwrap();
+    assert_eq!(client.region(), "eu-west-1");
+    client
+        .create_workload_identity(Some("agent"), &[])
+        .await
+        .unwrap();
+    assert_eq!(client.list_workload_identities().await.unwrap().len(), 1);
 }
