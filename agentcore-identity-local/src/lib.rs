@@ -47,6 +47,44 @@ use std::time::Duration;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
+/// Support for this crate's benchmark; not a stable API.
+#[doc(hidden)]
+pub mod __bench {
+    use std::path::Path;
+
+    /// Writes `n` encrypted vault tokens into the store of `data_dir` (service not running).
+    pub fn seed_tokens(data_dir: &Path, n: usize) -> Result<(), crate::Error> {
+        let (store, _) =
+            crate::store::Store::open(data_dir).map_err(|e| crate::Error::Store(e.to_string()))?;
+        let now = crate::store::now();
+        for chunk in (0..n).collect::<Vec<_>>().chunks(1000) {
+            let items: Vec<(String, crate::store::TokenRecord)> = chunk
+                .iter()
+                .map(|i| {
+                    (
+                        format!("bench-provider\u{0}{i:08}"),
+                        crate::store::TokenRecord {
+                            access_token: crate::store::Sensitive::new(format!(
+                                "bench-access-token-{i}-{}",
+                                "x".repeat(800)
+                            )),
+                            refresh_token: Some(crate::store::Sensitive::new(format!(
+                                "bench-refresh-{i}"
+                            ))),
+                            issued_at: now,
+                            expires_at: Some(now + 3600.0),
+                        },
+                    )
+                })
+                .collect();
+            store
+                .put_many(crate::store::Table::Tokens, &items)
+                .map_err(|e| crate::Error::Store(e.to_string()))?;
+        }
+        Ok(())
+    }
+}
+
 /// Errors starting the service.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]

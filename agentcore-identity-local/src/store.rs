@@ -279,6 +279,23 @@ impl Store {
         txn.commit().map_err(se)
     }
 
+    /// Writes many values in one transaction.
+    pub(crate) fn put_many<T: Serialize>(
+        &self,
+        table: Table,
+        items: &[(String, T)],
+    ) -> Result<(), StoreError> {
+        let txn = self.db.begin_write().map_err(se)?;
+        {
+            let mut t = txn.open_table(table.def()).map_err(se)?;
+            for (k, v) in items {
+                let sealed = self.encode(table, k, v)?;
+                t.insert(k.as_str(), sealed.as_slice()).map_err(se)?;
+            }
+        }
+        txn.commit().map_err(se)
+    }
+
     /// Inserts only when the key is absent; returns false (and writes nothing) when it exists.
     pub(crate) fn insert_new<T: Serialize>(
         &self,

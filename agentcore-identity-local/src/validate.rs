@@ -825,13 +825,27 @@ pub(crate) fn parse_oauth2_provider(
 }
 
 fn parse_custom(c: &mut Checker, cfg: &Map<String, Value>, p: &str, out: &mut Oauth2ProviderInput) {
-    if let Some((dm, dv)) = c.union(
+    let discovery = c.union(
         cfg,
         p,
         "oauthDiscovery",
         &["discoveryUrl", "authorizationServerMetadata"],
         true,
-    ) {
+    );
+    if discovery.is_none()
+        && let Some(u) = cfg
+            .get("oauthDiscovery")
+            .and_then(|d| d.get("discoveryUrl"))
+            .and_then(Value::as_str)
+    {
+        // the union was refused (e.g. two members set); still report a bad discovery URL
+        c.check_str(
+            &format!("{p}.oauthDiscovery.discoveryUrl"),
+            u,
+            &DISCOVERY_URL,
+        );
+    }
+    if let Some((dm, dv)) = discovery {
         let dp = format!("{p}.oauthDiscovery.{dm}");
         if dm == "discoveryUrl" {
             match dv.as_str() {

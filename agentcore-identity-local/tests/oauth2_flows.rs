@@ -502,3 +502,80 @@ async fn direct_completion_and_refresh_after_expiry() {
     assert_eq!(claims(&at2)["sub"], "dave");
     e.h.shutdown().await;
 }
+
+#[tokio::test]
+async fn sessions_expire_and_unknown_states_are_refused() {
+    let h = agentcore_identity_local::LocalIdentityService::builder()
+        .session_ttl(std::time::Duration::from_secs(1))
+        .start()
+        .await
+        .unwrap();
+    let (dp, cp) = common::clients(&h.endpoint()).await;
+    cp.create_workload_identity()
+        .name("agent")
+        .send()
+        .await
+        .unwrap();
+    let meta = Oauth2AuthorizationServerMetadata::builder()
+        .issuer("https://idp.example")
+        .authorization_endpoint("https://idp.example/authorize")
+        .token_endpoint("https://idp.example/token")
+        .build()
+        .unwrap();
+    custom(
+        &cp,
+        "static",
+        Oauth2Discovery::AuthorizationServerMetadata(meta),
+        "cid",
+        "csecret",
+    )
+    .await;
+    let w = wat(&dp, "alice").await;
+    let start = token_req(&dp, &w, "static", Oauth2FlowType::UserFederation)
+        .send()
+        .await
+        .unwrap();
+    let session = start.session_uri().unwrap().to_string();
+    let r = Browser::new()
+        .http()
+        .get(start.authorization_url().unwrap())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 302);
+    let loc = r.headers()["location"].to_str().unwrap().to_string();
+    assert!(loc.starts_with("https://idp.example/authorize?"), "{loc}");
+    // a callback with an unknown state does nothing
+    let r = Browser::new()
+        .http()
+        .get(format!("{}?code=x&state=forged", h.callback_url()))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 400);
+    tokio::time::sleep(std::time::Duration::from_millis(1300)).await;
+    let err = token_req(&dp, &w, "static", Oauth2FlowType::UserFederation)
+        .session_uri(&session)
+        .send()
+        .await
+        .unwrap_err()
+        .into_service_error();
+    assert!(err.is_validation_exception(), "{err:?}");
+    // the state of the expired session is refused at the callback too
+    let state = url::Url::parse(&loc)
+        .unwrap()
+        .query_pairs()
+        .find(|(k, _)| k == "state")
+        .unwrap()
+        .1
+        .into_owned();
+    let r = Browser::new()
+        .http()
+        .get(format!("{}?code=x&state={state}", h.callback_url()))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 400);
+    // another workload's user cannot poll someone else's session
+    h.shutdown().await;
+}
