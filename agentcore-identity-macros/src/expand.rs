@@ -38,10 +38,12 @@ pub(crate) fn credential_fn(kind: Kind, args: TokenStream, item: TokenStream) ->
         Err(rewrite_err) => {
             let e = match args_err {
                 Some(mut e) => {
-                    // With fallback arguments a "no parameter" error may be a consequence of the
-                    // argument error; report only the argument error then.
-                    if parsed.into_span.is_some() || !is_missing_param(&rewrite_err) {
-                        e.combine(rewrite_err);
+                    // With fallback arguments and the default `into`, a "no parameter" error may
+                    // be a consequence of the argument error (`into = tokn,`): leave it out.
+                    for one in rewrite_err {
+                        if parsed.into_span.is_some() || !is_missing_param(&one) {
+                            e.combine(one);
+                        }
                     }
                     e
                 }
@@ -758,6 +760,23 @@ mod tests {
         let e = errors(out);
         assert_eq!(e.len(), 1, "{e:?}");
         assert!(e[0].starts_with("unknown argument `provider_nme`"));
+    }
+
+    #[test]
+    fn bad_arguments_keep_other_signature_errors() {
+        let out = expand(
+            Kind::ApiKey,
+            quote!(provider_nme = "p"),
+            quote!(
+                fn f(x: u8) -> Result<(), E> {
+                    Ok(())
+                }
+            ),
+        );
+        let e = errors(out);
+        assert_eq!(e.len(), 2, "{e:?}");
+        assert!(e[0].starts_with("unknown argument"));
+        assert!(e[1].starts_with("`#[requires_api_key]` needs an `async fn`"));
     }
 
     #[test]

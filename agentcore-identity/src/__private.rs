@@ -66,15 +66,30 @@ where
     items.into_iter().map(|s| s.as_ref().to_owned()).collect()
 }
 
+/// One entry of a `custom_parameters = expr` argument: `(k, v)`, or `&(k, v)` so that a
+/// `const PARAMS: &[(&str, &str)]` works as `scopes = SCOPES` does.
+pub trait Pair {
+    /// The owned key and value.
+    fn into_pair(self) -> (String, String);
+}
+
+impl<K: AsRef<str>, V: AsRef<str>> Pair for (K, V) {
+    fn into_pair(self) -> (String, String) {
+        (self.0.as_ref().to_owned(), self.1.as_ref().to_owned())
+    }
+}
+
+impl<K: AsRef<str>, V: AsRef<str>> Pair for &(K, V) {
+    fn into_pair(self) -> (String, String) {
+        (self.0.as_ref().to_owned(), self.1.as_ref().to_owned())
+    }
+}
+
 /// Collects a `custom_parameters = expr` argument into owned pairs.
-pub fn pairs<I, K, V>(items: I) -> Vec<(String, String)>
+pub fn pairs<I>(items: I) -> Vec<(String, String)>
 where
-    I: IntoIterator<Item = (K, V)>,
-    K: AsRef<str>,
-    V: AsRef<str>,
+    I: IntoIterator,
+    I::Item: Pair,
 {
-    items
-        .into_iter()
-        .map(|(k, v)| (k.as_ref().to_owned(), v.as_ref().to_owned()))
-        .collect()
+    items.into_iter().map(Pair::into_pair).collect()
 }

@@ -54,7 +54,7 @@ impl Agent {
         on_auth_url = |url: String| async move { notify(url).await },
         token_poller = DefaultTokenPoller::new(Duration::from_millis(50), Duration::from_secs(5)),
         custom_state = format!("state-for-{}", self.user),
-        custom_parameters = PARAMS.iter().copied(),
+        custom_parameters = PARAMS,
         non_blocking = true,
         workload_identity = "my-agent",
         user_id = &self.user,
