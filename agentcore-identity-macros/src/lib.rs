@@ -117,7 +117,8 @@ use args::Kind;
 /// | `client` | an expression giving an `IdentityClient` (or `&`/`Arc` of one) | the process default client |
 /// | `crate` | the path of `agentcore_identity`, a string | `"::agentcore_identity"` |
 ///
-/// See the [crate docs](crate#the-common-rules) for the parameter type, the return rule and
+/// See [the common rules](https://docs.rs/agentcore-identity-macros/latest/agentcore_identity_macros/#the-common-rules)
+/// for the parameter type, the return rule and
 /// where the workload access token comes from.
 ///
 /// # Equivalent code without the macro
@@ -334,7 +335,7 @@ pub fn requires_access_token(args: TokenStream, item: TokenStream) -> TokenStrea
 /// | `into` | the parameter to inject, a string | `"identity_wat"` (as in Python) |
 /// | `crate` | the path of `agentcore_identity`, a string | `"::agentcore_identity"` |
 ///
-/// See the crate docs for an example.
+/// Example: see [the `agentcore-identity-macros` crate docs](https://docs.rs/agentcore-identity-macros/latest/agentcore_identity_macros/).
 ///
 /// # Equivalent code without the macro
 ///
