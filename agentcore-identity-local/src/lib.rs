@@ -33,6 +33,8 @@
 //!   (its credential scope gives the region of created ARNs). Requests without one are accepted.
 
 mod api;
+#[doc(hidden)]
+pub mod fuzz_hook;
 mod idp;
 mod store;
 mod validate;
