@@ -23,7 +23,9 @@ M2M_CLIENT_ID=testkit-m2m
 M2M_CLIENT_SECRET=testkit-m2m-secret
 
 echo "==> building agentcore-identity-local and side-by-side (release)" >&2
-cargo build --release -q -p agentcore-identity-local -p side-by-side
+# two builds, so each crate gets its own feature set (as `cargo build -p` for one crate would)
+cargo build --release -q -p agentcore-identity-local
+cargo build --release -q -p side-by-side
 TARGET_DIR=$(cargo metadata --format-version 1 --no-deps | python3 -c 'import json,sys; print(json.load(sys.stdin)["target_directory"])')
 SERVICE_BIN=$TARGET_DIR/release/agentcore-identity-local
 BENCH_BIN=$TARGET_DIR/release/side-by-side

@@ -278,11 +278,12 @@ async fn sigkill_during_writes_loses_nothing_acknowledged() {
             "round {round}: no write was acknowledged before the kill"
         );
         total_acked += acked_round;
+        let tag = format!("-r{round}-");
         let in_flight = ledger
             .lock()
             .unwrap()
-            .values()
-            .filter(|k| k.in_flight.is_some())
+            .iter()
+            .filter(|(name, k)| name.contains(&tag) && k.in_flight.is_some())
             .count();
 
         svc = spawn(&data).await;

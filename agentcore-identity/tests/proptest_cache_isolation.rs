@@ -317,7 +317,7 @@ fn users_never_get_each_others_credentials() {
     let cases: u32 = std::env::var("PROPTEST_CASES")
         .ok()
         .and_then(|s| s.parse().ok())
-        .unwrap_or(48);
+        .unwrap_or(128);
     let mut runner = TestRunner::new(Config {
         cases,
         failure_persistence: None,
