@@ -97,8 +97,16 @@ impl Table {
     }
 }
 
-/// The store.
+/// The store: a cheap handle (clone it freely). Reads run on the caller's thread (no fsync, served
+/// from redb's cache); every write (commit + fsync) runs on tokio's blocking pool through
+/// [`Store::transact`], awaited before the caller answers.
+#[derive(Clone)]
 pub(crate) struct Store {
+    inner: std::sync::Arc<Inner>,
+}
+
+/// The database and the value cipher.
+pub(crate) struct Inner {
     db: Database,
     cipher: ChaCha20Poly1305,
 }
@@ -106,6 +114,13 @@ pub(crate) struct Store {
 impl fmt::Debug for Store {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Store").finish_non_exhaustive()
+    }
+}
+
+impl std::ops::Deref for Store {
+    type Target = Inner;
+    fn deref(&self) -> &Inner {
+        &self.inner
     }
 }
 
@@ -187,7 +202,234 @@ impl Store {
             txn.open_table(t.def()).map_err(se)?;
         }
         txn.commit().map_err(se)?;
-        Ok((Store { db, cipher }, keys))
+        Ok((
+            Store {
+                inner: std::sync::Arc::new(Inner { db, cipher }),
+            },
+            keys,
+        ))
+    }
+
+    /// Runs `f` in one write transaction on the blocking pool; commits (fsync) only when `f`
+    /// answers `Ok(Ok(_))`, aborts otherwise (nothing written). Returns once committed.
+    pub(crate) async fn transact<R, E>(
+        &self,
+        f: impl FnOnce(&Tx<'_>) -> Result<Result<R, E>, StoreError> + Send + 'static,
+    ) -> Result<Result<R, E>, StoreError>
+    where
+        R: Send + 'static,
+        E: Send + 'static,
+    {
+        let inner = self.inner.clone();
+        tokio::task::spawn_blocking(move || inner.transact_blocking(f))
+            .await
+            .map_err(|e| StoreError(format!("storage task failed: {e}")))?
+    }
+
+    /// [`Store::transact`] for closures whose error absorbs storage errors: several writes, all or
+    /// nothing.
+    pub(crate) async fn write<R, E>(
+        &self,
+        f: impl FnOnce(&Tx<'_>) -> Result<R, E> + Send + 'static,
+    ) -> Result<R, E>
+    where
+        R: Send + 'static,
+        E: From<StoreError> + Send + 'static,
+    {
+        self.transact(move |tx| Ok(f(tx))).await?
+    }
+
+    /// Writes one value (insert or replace), committed before returning.
+    pub(crate) async fn put<T: Serialize>(
+        &self,
+        table: Table,
+        key: &str,
+        value: &T,
+    ) -> Result<(), StoreError> {
+        let sealed = self.encode(table, key, value)?;
+        let key = key.to_string();
+        self.transact(move |tx| {
+            tx.put_sealed(table, &key, &sealed)?;
+            Ok(Ok::<_, ()>(()))
+        })
+        .await?
+        .map_err(|()| StoreError("unreachable".into()))
+    }
+
+    /// Inserts only when the key is absent; returns false (and writes nothing) when it exists.
+    pub(crate) async fn insert_new<T: Serialize>(
+        &self,
+        table: Table,
+        key: &str,
+        value: &T,
+    ) -> Result<bool, StoreError> {
+        let sealed = self.encode(table, key, value)?;
+        let key = key.to_string();
+        let r = self
+            .transact(move |tx| {
+                if tx.exists(table, &key)? {
+                    return Ok(Err(()));
+                }
+                tx.put_sealed(table, &key, &sealed)?;
+                Ok(Ok(()))
+            })
+            .await?;
+        Ok(r.is_ok())
+    }
+
+    /// Atomic read-modify-write of one key: `f` sees the current value and returns the new one
+    /// (`None` deletes). Whatever `f` returns as its second element is handed back.
+    pub(crate) async fn update<T, R, E>(
+        &self,
+        table: Table,
+        key: &str,
+        f: impl FnOnce(Option<T>) -> Result<(Option<T>, R), E> + Send + 'static,
+    ) -> Result<Result<R, E>, StoreError>
+    where
+        T: Serialize + DeserializeOwned + 'static,
+        R: Send + 'static,
+        E: Send + 'static,
+    {
+        let key = key.to_string();
+        self.transact(move |tx| {
+            let current: Option<T> = tx.get(table, &key)?;
+            match f(current) {
+                Err(e) => Ok(Err(e)),
+                Ok((Some(new), r)) => {
+                    tx.put(table, &key, &new)?;
+                    Ok(Ok(r))
+                }
+                Ok((None, r)) => {
+                    tx.delete(table, &key)?;
+                    Ok(Ok(r))
+                }
+            }
+        })
+        .await
+    }
+
+    /// Deletes one key; true when it existed.
+    pub(crate) async fn delete(&self, table: Table, key: &str) -> Result<bool, StoreError> {
+        let key = key.to_string();
+        self.write(move |tx| tx.delete(table, &key)).await
+    }
+
+    /// Removes and returns one value atomically (single-use records).
+    pub(crate) async fn take<T: DeserializeOwned + Send + 'static>(
+        &self,
+        table: Table,
+        key: &str,
+    ) -> Result<Option<T>, StoreError> {
+        let key = key.to_string();
+        self.write(move |tx| tx.take(table, &key)).await
+    }
+}
+
+/// One write transaction (see [`Store::transact`]).
+pub(crate) struct Tx<'a> {
+    txn: &'a redb::WriteTransaction,
+    inner: &'a Inner,
+}
+
+impl fmt::Debug for Tx<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Tx").finish_non_exhaustive()
+    }
+}
+
+impl Tx<'_> {
+    /// Reads one value inside the transaction.
+    pub(crate) fn get<T: DeserializeOwned>(
+        &self,
+        table: Table,
+        key: &str,
+    ) -> Result<Option<T>, StoreError> {
+        let t = self.txn.open_table(table.def()).map_err(se)?;
+        match t.get(key).map_err(se)? {
+            Some(v) => Ok(Some(self.inner.open_value(table, key, v.value())?)),
+            None => Ok(None),
+        }
+    }
+
+    fn exists(&self, table: Table, key: &str) -> Result<bool, StoreError> {
+        let t = self.txn.open_table(table.def()).map_err(se)?;
+        Ok(t.get(key).map_err(se)?.is_some())
+    }
+
+    fn put_sealed(&self, table: Table, key: &str, sealed: &[u8]) -> Result<(), StoreError> {
+        let mut t = self.txn.open_table(table.def()).map_err(se)?;
+        t.insert(key, sealed).map_err(se)?;
+        Ok(())
+    }
+
+    /// Writes one value (insert or replace).
+    pub(crate) fn put<T: Serialize>(
+        &self,
+        table: Table,
+        key: &str,
+        value: &T,
+    ) -> Result<(), StoreError> {
+        let sealed = self.inner.encode(table, key, value)?;
+        self.put_sealed(table, key, &sealed)
+    }
+
+    /// Deletes one key; true when it existed.
+    pub(crate) fn delete(&self, table: Table, key: &str) -> Result<bool, StoreError> {
+        let mut t = self.txn.open_table(table.def()).map_err(se)?;
+        Ok(t.remove(key).map_err(se)?.is_some())
+    }
+
+    /// Removes and returns one value.
+    pub(crate) fn take<T: DeserializeOwned>(
+        &self,
+        table: Table,
+        key: &str,
+    ) -> Result<Option<T>, StoreError> {
+        let mut t = self.txn.open_table(table.def()).map_err(se)?;
+        let out = match t.remove(key).map_err(se)? {
+            Some(v) => Some(self.inner.open_value::<T>(table, key, v.value())?),
+            None => None,
+        };
+        Ok(out)
+    }
+
+    /// Deletes every key in `table` that starts with `prefix`; returns how many.
+    pub(crate) fn delete_prefix(&self, table: Table, prefix: &str) -> Result<usize, StoreError> {
+        let mut t = self.txn.open_table(table.def()).map_err(se)?;
+        let keys: Vec<String> = t
+            .range(prefix..)
+            .map_err(se)?
+            .map_while(|r| r.ok())
+            .map(|(k, _)| k.value().to_string())
+            .take_while(|k| k.starts_with(prefix))
+            .collect();
+        for k in &keys {
+            t.remove(k.as_str()).map_err(se)?;
+        }
+        Ok(keys.len())
+    }
+}
+
+impl Inner {
+    fn transact_blocking<R, E>(
+        &self,
+        f: impl FnOnce(&Tx<'_>) -> Result<Result<R, E>, StoreError>,
+    ) -> Result<Result<R, E>, StoreError> {
+        let txn = self.db.begin_write().map_err(se)?;
+        let out = f(&Tx {
+            txn: &txn,
+            inner: self,
+        });
+        match out {
+            Ok(Ok(r)) => {
+                txn.commit().map_err(se)?;
+                Ok(Ok(r))
+            }
+            other => {
+                let _ = txn.abort();
+                other
+            }
+        }
     }
 
     fn seal(&self, table: Table, key: &str, plain: &[u8]) -> Result<Vec<u8>, StoreError> {
@@ -263,22 +505,6 @@ impl Store {
         }
     }
 
-    /// Writes one value (insert or replace), committed before returning.
-    pub(crate) fn put<T: Serialize>(
-        &self,
-        table: Table,
-        key: &str,
-        value: &T,
-    ) -> Result<(), StoreError> {
-        let sealed = self.encode(table, key, value)?;
-        let txn = self.db.begin_write().map_err(se)?;
-        {
-            let mut t = txn.open_table(table.def()).map_err(se)?;
-            t.insert(key, sealed.as_slice()).map_err(se)?;
-        }
-        txn.commit().map_err(se)
-    }
-
     /// Writes many values in one transaction.
     pub(crate) fn put_many<T: Serialize>(
         &self,
@@ -294,93 +520,6 @@ impl Store {
             }
         }
         txn.commit().map_err(se)
-    }
-
-    /// Inserts only when the key is absent; returns false (and writes nothing) when it exists.
-    pub(crate) fn insert_new<T: Serialize>(
-        &self,
-        table: Table,
-        key: &str,
-        value: &T,
-    ) -> Result<bool, StoreError> {
-        let sealed = self.encode(table, key, value)?;
-        let txn = self.db.begin_write().map_err(se)?;
-        {
-            let mut t = txn.open_table(table.def()).map_err(se)?;
-            if t.get(key).map_err(se)?.is_some() {
-                return Ok(false);
-            }
-            t.insert(key, sealed.as_slice()).map_err(se)?;
-        }
-        txn.commit().map_err(se)?;
-        Ok(true)
-    }
-
-    /// Atomic read-modify-write of one key: `f` sees the current value and returns the new one
-    /// (`None` deletes). Whatever `f` returns as its second element is handed back.
-    pub(crate) fn update<T, R, E>(
-        &self,
-        table: Table,
-        key: &str,
-        f: impl FnOnce(Option<T>) -> Result<(Option<T>, R), E>,
-    ) -> Result<Result<R, E>, StoreError>
-    where
-        T: Serialize + DeserializeOwned,
-    {
-        let txn = self.db.begin_write().map_err(se)?;
-        let out;
-        {
-            let mut t = txn.open_table(table.def()).map_err(se)?;
-            let current: Option<T> = match t.get(key).map_err(se)? {
-                Some(v) => Some(self.open_value(table, key, v.value())?),
-                None => None,
-            };
-            match f(current) {
-                Err(e) => return Ok(Err(e)),
-                Ok((Some(new), r)) => {
-                    let sealed = self.encode(table, key, &new)?;
-                    t.insert(key, sealed.as_slice()).map_err(se)?;
-                    out = r;
-                }
-                Ok((None, r)) => {
-                    t.remove(key).map_err(se)?;
-                    out = r;
-                }
-            }
-        }
-        txn.commit().map_err(se)?;
-        Ok(Ok(out))
-    }
-
-    /// Deletes one key; true when it existed.
-    pub(crate) fn delete(&self, table: Table, key: &str) -> Result<bool, StoreError> {
-        let txn = self.db.begin_write().map_err(se)?;
-        let existed;
-        {
-            let mut t = txn.open_table(table.def()).map_err(se)?;
-            existed = t.remove(key).map_err(se)?.is_some();
-        }
-        txn.commit().map_err(se)?;
-        Ok(existed)
-    }
-
-    /// Removes and returns one value atomically (single-use records).
-    pub(crate) fn take<T: DeserializeOwned>(
-        &self,
-        table: Table,
-        key: &str,
-    ) -> Result<Option<T>, StoreError> {
-        let txn = self.db.begin_write().map_err(se)?;
-        let out;
-        {
-            let mut t = txn.open_table(table.def()).map_err(se)?;
-            out = match t.remove(key).map_err(se)? {
-                Some(v) => Some(self.open_value::<T>(table, key, v.value())?),
-                None => None,
-            };
-        }
-        txn.commit().map_err(se)?;
-        Ok(out)
     }
 
     /// One page of values in key order, starting at `start` (inclusive); returns the key of the next
@@ -413,28 +552,6 @@ impl Store {
         let txn = self.db.begin_read().map_err(se)?;
         let t = txn.open_table(table.def()).map_err(se)?;
         t.len().map_err(se)
-    }
-
-    /// Deletes every key in `table` that starts with `prefix`; returns how many.
-    pub(crate) fn delete_prefix(&self, table: Table, prefix: &str) -> Result<usize, StoreError> {
-        let txn = self.db.begin_write().map_err(se)?;
-        let mut n = 0;
-        {
-            let mut t = txn.open_table(table.def()).map_err(se)?;
-            let keys: Vec<String> = t
-                .range(prefix..)
-                .map_err(se)?
-                .map_while(|r| r.ok())
-                .map(|(k, _)| k.value().to_string())
-                .take_while(|k| k.starts_with(prefix))
-                .collect();
-            for k in keys {
-                t.remove(k.as_str()).map_err(se)?;
-                n += 1;
-            }
-        }
-        txn.commit().map_err(se)?;
-        Ok(n)
     }
 }
 

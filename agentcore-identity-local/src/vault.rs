@@ -88,19 +88,21 @@ async fn metadata(st: &AppState, rec: &Oauth2ProviderRecord) -> Result<Metadata,
                 ))
             })?;
             let cached = m.clone();
-            st.store.update(
-                Table::Oauth2Providers,
-                &rec.name,
-                move |cur: Option<Oauth2ProviderRecord>| {
-                    Ok::<_, ApiError>((
-                        cur.map(|mut r| {
-                            r.discovered = Some(cached);
-                            r
-                        }),
-                        (),
-                    ))
-                },
-            )??;
+            st.store
+                .update(
+                    Table::Oauth2Providers,
+                    &rec.name,
+                    move |cur: Option<Oauth2ProviderRecord>| {
+                        Ok::<_, ApiError>((
+                            cur.map(|mut r| {
+                                r.discovered = Some(cached);
+                                r
+                            }),
+                            (),
+                        ))
+                    },
+                )
+                .await??;
             Ok(m)
         }
     }
@@ -193,7 +195,7 @@ pub(crate) async fn m2m(
             &extra_params(&custom, &input.resources, &input.audiences),
         )
         .await?;
-    st.store.put(Table::Tokens, &key, &t)?;
+    st.store.put(Table::Tokens, &key, &t).await?;
     tracing::info!(provider = %rec.name, workload = %claims.wn, "M2M token obtained and stored");
     Ok(token_answer(&t))
 }
@@ -250,10 +252,10 @@ pub(crate) async fn user_federation(
                 }
                 match s.status {
                     SessionState::Completed => {
-                        st.store.delete(Table::Sessions, uri)?;
+                        st.store.delete(Table::Sessions, uri).await?;
                     }
                     _ if s.expires_at <= now() => {
-                        st.store.delete(Table::Sessions, uri)?;
+                        st.store.delete(Table::Sessions, uri).await?;
                         return Err(ApiError::invalid_field(
                             "sessionUri",
                             "The session has expired",
@@ -283,13 +285,13 @@ pub(crate) async fn user_federation(
                 let m = metadata(st, rec).await?;
                 match st.idp.refresh(&cfg(rec, &m), rt).await {
                     Ok(nt) => {
-                        st.store.put(Table::Tokens, &key, &nt)?;
+                        st.store.put(Table::Tokens, &key, &nt).await?;
                         tracing::info!(provider = %rec.name, workload = %claims.wn, "token refreshed");
                         return Ok(token_answer(&nt));
                     }
                     Err(e) => {
                         tracing::info!(provider = %rec.name, error = %e.message, "refresh failed; a new authorization is needed");
-                        st.store.delete(Table::Tokens, &key)?;
+                        st.store.delete(Table::Tokens, &key).await?;
                     }
                 }
             }
@@ -368,8 +370,14 @@ async fn start_session(
         created: t,
         expires_at: t + st.config.session_ttl_secs,
     };
-    st.store.put(Table::States, &state, &session_uri)?;
-    st.store.put(Table::Sessions, &session_uri, &s)?;
+    // The state and the session are written together: a callback never finds one without the other.
+    let record = s.clone();
+    st.store
+        .write(move |tx| {
+            tx.put(Table::States, &state, &session_uri)?;
+            tx.put(Table::Sessions, &session_uri, &record)
+        })
+        .await?;
     tracing::info!(provider = %rec.name, workload = %claims.wn, "authorization session started");
     Ok(in_progress(&s))
 }
@@ -407,32 +415,35 @@ pub(crate) async fn complete(st: &AppState, session_uri: &str, user: &str) -> Re
         }
     }
     if s.expires_at <= now() {
-        st.store.delete(Table::Sessions, session_uri)?;
+        st.store.delete(Table::Sessions, session_uri).await?;
         return Err(ApiError::invalid_field(
             "sessionUri",
             "The session has expired",
         ));
     }
-    let token = s
-        .token
-        .clone()
-        .ok_or_else(|| ApiError::internal("session has no token"))?;
-    st.store.put(Table::Tokens, &s.vault_key, &token)?;
-    st.store.update(
-        Table::Sessions,
-        session_uri,
-        |cur: Option<SessionRecord>| match cur {
-            Some(mut c) if c.status == SessionState::AwaitingCompletion => {
-                c.status = SessionState::Completed;
-                c.token = None;
-                Ok((Some(c), ()))
+    // The token is stored and the session marked completed in one transaction: a crash leaves
+    // either both or neither, and a concurrent completion of the same session finds it completed.
+    let uri = session_uri.to_string();
+    st.store
+        .transact(move |tx| {
+            let cur: Option<SessionRecord> = tx.get(Table::Sessions, &uri)?;
+            match cur {
+                Some(mut c) if c.status == SessionState::AwaitingCompletion => {
+                    let Some(token) = c.token.take() else {
+                        return Ok(Err(ApiError::internal("session has no token")));
+                    };
+                    tx.put(Table::Tokens, &c.vault_key, &token)?;
+                    c.status = SessionState::Completed;
+                    tx.put(Table::Sessions, &uri, &c)?;
+                    Ok(Ok(()))
+                }
+                _ => Ok(Err(ApiError::invalid_field(
+                    "sessionUri",
+                    "The session was already completed",
+                ))),
             }
-            _ => Err(ApiError::invalid_field(
-                "sessionUri",
-                "The session was already completed",
-            )),
-        },
-    )??;
+        })
+        .await??;
     tracing::info!(provider = %s.provider, workload = %s.workload, "authorization session completed");
     Ok(())
 }
@@ -490,7 +501,7 @@ pub(crate) async fn callback(
     let Some(state) = state else {
         return fail_page("Missing state.");
     };
-    let session_uri: String = match st.store.take(Table::States, state) {
+    let session_uri: String = match st.store.take(Table::States, state).await {
         Ok(Some(u)) => u,
         Ok(None) => return fail_page("Unknown or already used state."),
         Err(_) => return CallbackOutcome::Page(500, "Internal storage error.".into()),
@@ -545,27 +556,30 @@ pub(crate) async fn callback(
         Ok(t) => (SessionState::AwaitingCompletion, Some(t), None),
         Err(e) => (SessionState::Failed, None, Some(e)),
     };
-    if direct
-        && let Some(t) = &token
-        && st.store.put(Table::Tokens, &s.vault_key, t).is_err()
-    {
-        return CallbackOutcome::Page(500, "Internal storage error.".into());
-    }
-    let stored_token = if direct { None } else { token };
+    let stored_token = if direct { None } else { token.clone() };
+    let vault_token = if direct { token } else { None };
     let failure_msg = failure.clone();
-    let upd = st.store.update(
-        Table::Sessions,
-        &session_uri,
-        move |cur: Option<SessionRecord>| match cur {
-            Some(mut c) if c.status == SessionState::AwaitingCallback => {
-                c.status = status;
-                c.token = stored_token;
-                c.failure = failure_msg.map(|f| f.1);
-                Ok((Some(c), ()))
+    let uri = session_uri.clone();
+    // The vault token (direct completion) and the session's new state: one transaction.
+    let upd = st
+        .store
+        .transact(move |tx| {
+            let cur: Option<SessionRecord> = tx.get(Table::Sessions, &uri)?;
+            match cur {
+                Some(mut c) if c.status == SessionState::AwaitingCallback => {
+                    if let Some(t) = &vault_token {
+                        tx.put(Table::Tokens, &c.vault_key, t)?;
+                    }
+                    c.status = status;
+                    c.token = stored_token;
+                    c.failure = failure_msg.map(|f| f.1);
+                    tx.put(Table::Sessions, &uri, &c)?;
+                    Ok(Ok(()))
+                }
+                _ => Ok(Err(())),
             }
-            _ => Err(()),
-        },
-    );
+        })
+        .await;
     match upd {
         Ok(Ok(())) => {}
         Ok(Err(())) => return fail_page("The authorization session was already used."),

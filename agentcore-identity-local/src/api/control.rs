@@ -77,7 +77,11 @@ pub(crate) async fn create_workload_identity(
         created: t,
         updated: t,
     };
-    if !st.store.insert_new(Table::Workloads, &rec.name, &rec)? {
+    if !st
+        .store
+        .insert_new(Table::Workloads, &rec.name, &rec)
+        .await?
+    {
         return Err(ApiError::conflict(format!(
             "Workload identity {} already exists",
             rec.name
@@ -108,16 +112,20 @@ pub(crate) async fn update_workload_identity(
     b: &Map<String, Value>,
 ) -> Result<Response, ApiError> {
     let input = validate::parse_workload(b, false)?;
-    let rec = st.store.update(
-        Table::Workloads,
-        &input.name,
-        |cur: Option<WorkloadRecord>| {
-            let mut rec = cur.ok_or_else(|| missing_workload(&input.name))?;
-            rec.allowed_return_urls = input.allowed_return_urls.clone();
-            rec.updated = now();
-            Ok::<_, ApiError>((Some(rec.clone()), rec))
-        },
-    )??;
+    let key = input.name.clone();
+    let rec = st
+        .store
+        .update(
+            Table::Workloads,
+            &key,
+            move |cur: Option<WorkloadRecord>| {
+                let mut rec = cur.ok_or_else(|| missing_workload(&input.name))?;
+                rec.allowed_return_urls = input.allowed_return_urls;
+                rec.updated = now();
+                Ok::<_, ApiError>((Some(rec.clone()), rec))
+            },
+        )
+        .await??;
     Ok(ok(200, workload_json(&rec, true)))
 }
 
@@ -126,7 +134,7 @@ pub(crate) async fn delete_workload_identity(
     b: &Map<String, Value>,
 ) -> Result<Response, ApiError> {
     let name = validate::parse_name(b, &validate::WORKLOAD_NAME)?;
-    if !st.store.delete(Table::Workloads, &name)? {
+    if !st.store.delete(Table::Workloads, &name).await? {
         return Err(missing_workload(&name));
     }
     tracing::info!(workload = %name, "workload identity deleted");
@@ -211,7 +219,8 @@ pub(crate) async fn create_api_key_provider(
     };
     if !st
         .store
-        .insert_new(Table::ApiKeyProviders, &rec.name, &rec)?
+        .insert_new(Table::ApiKeyProviders, &rec.name, &rec)
+        .await?
     {
         return Err(ApiError::conflict(format!(
             "Credential provider {} already exists",
@@ -239,24 +248,28 @@ pub(crate) async fn update_api_key_provider(
     b: &Map<String, Value>,
 ) -> Result<Response, ApiError> {
     let input = validate::parse_api_key_provider(b, false)?;
-    let rec = st.store.update(
-        Table::ApiKeyProviders,
-        &input.name,
-        |cur: Option<ApiKeyProviderRecord>| {
-            let mut rec = cur.ok_or_else(|| missing_provider(&input.name))?;
-            if input.api_key.is_some() {
-                rec.api_key = input.api_key.clone();
-            }
-            if input.secret_source.is_some() {
-                rec.secret_source = input.secret_source.clone();
-            }
-            if input.secret_json_key.is_some() {
-                rec.secret_json_key = input.secret_json_key.clone();
-            }
-            rec.updated = now();
-            Ok::<_, ApiError>((Some(rec.clone()), rec))
-        },
-    )??;
+    let key = input.name.clone();
+    let rec = st
+        .store
+        .update(
+            Table::ApiKeyProviders,
+            &key,
+            move |cur: Option<ApiKeyProviderRecord>| {
+                let mut rec = cur.ok_or_else(|| missing_provider(&input.name))?;
+                if input.api_key.is_some() {
+                    rec.api_key = input.api_key.clone();
+                }
+                if input.secret_source.is_some() {
+                    rec.secret_source = input.secret_source.clone();
+                }
+                if input.secret_json_key.is_some() {
+                    rec.secret_json_key = input.secret_json_key;
+                }
+                rec.updated = now();
+                Ok::<_, ApiError>((Some(rec.clone()), rec))
+            },
+        )
+        .await??;
     Ok(ok(200, api_key_json(&rec, true)))
 }
 
@@ -265,7 +278,7 @@ pub(crate) async fn delete_api_key_provider(
     b: &Map<String, Value>,
 ) -> Result<Response, ApiError> {
     let name = validate::parse_name(b, &validate::PROVIDER_NAME)?;
-    if !st.store.delete(Table::ApiKeyProviders, &name)? {
+    if !st.store.delete(Table::ApiKeyProviders, &name).await? {
         return Err(missing_provider(&name));
     }
     Ok(ok(204, Value::Null))
@@ -480,7 +493,8 @@ pub(crate) async fn create_oauth2_provider(
     };
     if !st
         .store
-        .insert_new(Table::Oauth2Providers, &rec.name, &rec)?
+        .insert_new(Table::Oauth2Providers, &rec.name, &rec)
+        .await?
     {
         return Err(ApiError::conflict(format!(
             "Credential provider {} already exists",
@@ -517,28 +531,32 @@ pub(crate) async fn update_oauth2_provider(
         Discovery::Url(u) => st.idp.discover(u).await.ok(),
         Discovery::Metadata(_) => None,
     };
-    let rec = st.store.update(
-        Table::Oauth2Providers,
-        &input.name,
-        |cur: Option<Oauth2ProviderRecord>| {
-            let mut rec = cur.ok_or_else(|| missing_provider(&input.name))?;
-            rec.vendor = input.vendor.clone();
-            rec.config_member = input.member.clone();
-            rec.client_id = input.client_id.clone();
-            if input.client_secret.is_some() {
-                rec.client_secret = input.client_secret.clone();
-            }
-            if input.client_secret_source.is_some() {
-                rec.client_secret_source = input.client_secret_source.clone();
-            }
-            rec.discovery = discovery;
-            rec.discovered = discovered;
-            rec.client_auth_method = input.client_auth_method.clone();
-            rec.extra_output = input.extra_output.clone();
-            rec.updated = now();
-            Ok::<_, ApiError>((Some(rec.clone()), rec))
-        },
-    )??;
+    let key = input.name.clone();
+    let rec = st
+        .store
+        .update(
+            Table::Oauth2Providers,
+            &key,
+            move |cur: Option<Oauth2ProviderRecord>| {
+                let mut rec = cur.ok_or_else(|| missing_provider(&input.name))?;
+                rec.vendor = input.vendor.clone();
+                rec.config_member = input.member.clone();
+                rec.client_id = input.client_id.clone();
+                if input.client_secret.is_some() {
+                    rec.client_secret = input.client_secret.clone();
+                }
+                if input.client_secret_source.is_some() {
+                    rec.client_secret_source = input.client_secret_source.clone();
+                }
+                rec.discovery = discovery;
+                rec.discovered = discovered;
+                rec.client_auth_method = input.client_auth_method.clone();
+                rec.extra_output = input.extra_output;
+                rec.updated = now();
+                Ok::<_, ApiError>((Some(rec.clone()), rec))
+            },
+        )
+        .await??;
     Ok(ok(200, oauth2_json(st, &rec, true)))
 }
 
@@ -547,12 +565,18 @@ pub(crate) async fn delete_oauth2_provider(
     b: &Map<String, Value>,
 ) -> Result<Response, ApiError> {
     let name = validate::parse_name(b, &validate::PROVIDER_NAME)?;
-    if !st.store.delete(Table::Oauth2Providers, &name)? {
-        return Err(missing_provider(&name));
-    }
+    // The provider and its vault tokens go in one transaction.
+    let prefix = crate::vault::provider_prefix(&name);
+    let key = name.clone();
     let n = st
         .store
-        .delete_prefix(Table::Tokens, &crate::vault::provider_prefix(&name))?;
+        .transact(move |tx| {
+            if !tx.delete(Table::Oauth2Providers, &key)? {
+                return Ok(Err(missing_provider(&key)));
+            }
+            Ok(Ok(tx.delete_prefix(Table::Tokens, &prefix)?))
+        })
+        .await??;
     tracing::info!(provider = %name, tokens_removed = n, "OAuth2 credential provider deleted");
     Ok(ok(204, Value::Null))
 }
