@@ -4,9 +4,9 @@
 //!
 //! `cargo bench -p agentcore-identity-macros --bench macro_overhead`
 //!
-//! Medians measured on the 2-core CI machine while other benchmarks ran (load average 2.2-2.5),
-//! three runs: by hand 415 / 435 / 522 ns, macro 445 / 459 / 421 ns, macro with the process
-//! default client 450 / 457 / 445 ns: the difference changes sign between runs and stays inside
+//! Medians measured on the 2-core CI machine while other benchmarks ran (load average 2.2-4.3),
+//! four runs: by hand 415 / 435 / 522 / 430 ns, macro 445 / 459 / 421 / 437 ns, macro with the process
+//! default client 450 / 457 / 445 / 547 ns: the difference changes sign between runs and stays inside
 //! the by-hand call's own run-to-run spread.
 
 use std::hint::black_box;
