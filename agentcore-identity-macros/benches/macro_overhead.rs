@@ -6,8 +6,9 @@
 //!
 //! Medians measured on the 2-core CI machine while other benchmarks ran (load average 2.2-4.3),
 //! four runs: by hand 415 / 435 / 522 / 430 ns, macro 445 / 459 / 421 / 437 ns, macro with the process
-//! default client 450 / 457 / 445 / 547 ns: the difference changes sign between runs and stays inside
-//! the by-hand call's own run-to-run spread.
+//! default client 450 / 457 / 445 / 547 ns (the last under load average 4). The macro-vs-hand
+//! difference changes sign between runs (+30, +24, -101, +7 ns) and is smaller than the by-hand
+//! call's own run-to-run spread.
 
 use std::hint::black_box;
 use std::time::Duration;
