@@ -191,15 +191,16 @@ fn op() -> impl Strategy<Value = Op> {
         })
 }
 
+/// What an operation returns: the credential (`None` for an invalidation) or an error message.
+type OpFuture =
+    std::pin::Pin<Box<dyn std::future::Future<Output = Result<Option<String>, String>> + Send>>;
+
 /// Runs one operation; checks what it got.
 async fn run_op(client: IdentityClient, vault: Arc<Vault>, op: Op) -> Result<(), String> {
     let wat = USERS[op.user];
     let provider = PROVIDERS[op.provider];
     let secret = SecretString::from(wat);
-    let (expected, fut): (
-        String,
-        std::pin::Pin<Box<dyn std::future::Future<Output = Result<Option<String>, String>> + Send>>,
-    ) = match &op.kind {
+    let (expected, fut): (String, OpFuture) = match &op.kind {
         Kind::ApiKey => {
             let mut req = ApiKeyRequest::new(provider);
             if op.explicit {

@@ -64,7 +64,7 @@ async fn run_client(
     until: Instant,
 ) -> Result<Stats, String> {
     let c = client(&endpoint).await;
-    let mut rng = Rng(0x2545_F491_4F6C_DD1D ^ (id as u64 + 1) * 0x9E37_79B9);
+    let mut rng = Rng(0x2545_F491_4F6C_DD1D ^ ((id as u64 + 1) * 0x9E37_79B9));
     let mut stats = Stats::default();
     let mut names: Vec<String> = Vec::new();
     let mut seq = 0u64;
