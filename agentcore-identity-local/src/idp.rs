@@ -14,6 +14,13 @@ use serde_json::Value;
 use crate::api::error::ApiError;
 use crate::store::{Metadata, Sensitive, TokenRecord, now};
 
+/// RFC 8693 grant type.
+const TOKEN_EXCHANGE_GRANT: &str = "urn:ietf:params:oauth:grant-type:token-exchange";
+/// RFC 8693 token type of the subject token (the user JWT).
+const JWT_TOKEN_TYPE: &str = "urn:ietf:params:oauth:token-type:jwt";
+/// RFC 8693 token type asked for.
+const ACCESS_TOKEN_TYPE: &str = "urn:ietf:params:oauth:token-type:access_token";
+
 type Client = BasicClient<EndpointSet, EndpointNotSet, EndpointNotSet, EndpointNotSet, EndpointSet>;
 
 /// How to authenticate at the token endpoint, and as whom.
@@ -226,5 +233,84 @@ impl Idp {
             .await
             .map_err(token_error)?;
         Ok(into_record(r, Some(refresh)))
+    }
+
+    /// RFC 8693 token exchange: `subject_token` = the user JWT, asking for an access token; client
+    /// authentication as configured (basic or post). A provider error keeps only its `error` and
+    /// `error_description`.
+    pub(crate) async fn token_exchange(
+        &self,
+        cfg: &ClientCfg<'_>,
+        subject_token: &Sensitive,
+        scopes: &[String],
+        extra: &[(String, String)],
+    ) -> Result<TokenRecord, ApiError> {
+        let url = url::Url::parse(&cfg.metadata.token_endpoint).map_err(|_| {
+            ApiError::validation("The credential provider's token endpoint is not a valid URL")
+        })?;
+        let mut form: Vec<(String, String)> = vec![
+            ("grant_type".into(), TOKEN_EXCHANGE_GRANT.into()),
+            ("subject_token".into(), subject_token.expose().to_string()),
+            ("subject_token_type".into(), JWT_TOKEN_TYPE.into()),
+            ("requested_token_type".into(), ACCESS_TOKEN_TYPE.into()),
+        ];
+        if !scopes.is_empty() {
+            form.push(("scope".into(), scopes.join(" ")));
+        }
+        form.extend(extra.iter().cloned());
+        let secret = cfg
+            .client_secret
+            .map(Sensitive::expose)
+            .filter(|s| !s.is_empty());
+        let mut req = self
+            .http
+            .post(url)
+            .header(reqwest::header::ACCEPT, "application/json");
+        match (cfg.post, secret) {
+            (false, Some(secret)) => {
+                let enc = |v: &str| {
+                    url::form_urlencoded::byte_serialize(v.as_bytes()).collect::<String>()
+                };
+                req = req.basic_auth(enc(cfg.client_id), Some(enc(secret)));
+            }
+            (true, Some(secret)) => {
+                form.push(("client_id".into(), cfg.client_id.to_string()));
+                form.push(("client_secret".into(), secret.to_string()));
+            }
+            (_, None) => form.push(("client_id".into(), cfg.client_id.to_string())),
+        }
+        let resp = req.form(&form).send().await.map_err(|err| {
+            tracing::warn!(error = %err, "token endpoint unreachable");
+            ApiError::internal(format!(
+                "The credential provider's token endpoint could not be reached: {err}"
+            ))
+        })?;
+        let status = resp.status();
+        let body: Value = resp.json().await.unwrap_or(Value::Null);
+        let s = |k: &str| body.get(k).and_then(Value::as_str);
+        if !status.is_success() {
+            let error = s("error").unwrap_or("invalid_response");
+            let desc = s("error_description")
+                .map(|d| format!(": {d}"))
+                .unwrap_or_else(|| format!(" (HTTP {})", status.as_u16()));
+            return Err(ApiError::access_denied(format!(
+                "The credential provider's token endpoint refused the token exchange: {error}{desc}"
+            )));
+        }
+        let access = s("access_token").filter(|t| !t.is_empty()).ok_or_else(|| {
+            ApiError::internal(
+                "The credential provider's token endpoint answered the token exchange without an access_token",
+            )
+        })?;
+        let issued = now();
+        Ok(TokenRecord {
+            access_token: Sensitive::new(access),
+            refresh_token: s("refresh_token").map(Sensitive::new),
+            issued_at: issued,
+            expires_at: body
+                .get("expires_in")
+                .and_then(Value::as_f64)
+                .map(|e| issued + e),
+        })
     }
 }

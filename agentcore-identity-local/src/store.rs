@@ -71,16 +71,19 @@ pub(crate) enum Table {
     Tokens,
     Sessions,
     States,
+    /// User JWTs bound to workload access tokens issued ForJWT (the OBO subject tokens).
+    UserTokens,
 }
 
 impl Table {
-    const ALL: [Table; 6] = [
+    const ALL: [Table; 7] = [
         Table::Workloads,
         Table::ApiKeyProviders,
         Table::Oauth2Providers,
         Table::Tokens,
         Table::Sessions,
         Table::States,
+        Table::UserTokens,
     ];
     fn name(self) -> &'static str {
         match self {
@@ -90,6 +93,7 @@ impl Table {
             Table::Tokens => "tokens",
             Table::Sessions => "sessions",
             Table::States => "oauth_states",
+            Table::UserTokens => "user_tokens",
         }
     }
     fn def(self) -> TableDefinition<'static, &'static str, &'static [u8]> {
@@ -637,6 +641,15 @@ pub(crate) struct TokenRecord {
     pub(crate) refresh_token: Option<Sensitive>,
     pub(crate) issued_at: f64,
     pub(crate) expires_at: Option<f64>,
+}
+
+/// The user JWT a workload access token was issued for (GetWorkloadAccessTokenForJWT), kept
+/// (encrypted, like every value) as the subject token of ON_BEHALF_OF_TOKEN_EXCHANGE.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub(crate) struct UserTokenRecord {
+    pub(crate) jwt: Sensitive,
+    /// When the workload access token referring to it expires.
+    pub(crate) expires_at: f64,
 }
 
 /// State of a 3LO session.

@@ -18,7 +18,7 @@ use crate::api::error::ApiError;
 use crate::idp::ClientCfg;
 use crate::store::{
     Discovery, Metadata, Oauth2ProviderRecord, Sensitive, SessionRecord, SessionState, Table,
-    TokenRecord, WorkloadRecord, now,
+    TokenRecord, UserTokenRecord, WorkloadRecord, now,
 };
 use crate::validate::TokenInput;
 use crate::wat::Claims;
@@ -197,6 +197,68 @@ pub(crate) async fn m2m(
         .await?;
     st.store.put(Table::Tokens, &key, &t).await?;
     tracing::info!(provider = %rec.name, workload = %claims.wn, "M2M token obtained and stored");
+    Ok(token_answer(&t))
+}
+
+/// GetResourceOauth2Token, ON_BEHALF_OF_TOKEN_EXCHANGE: RFC 8693 token exchange at the provider's
+/// token endpoint with the user JWT the workload access token was issued for (ForJWT) as the
+/// subject token. The exchanged token is cached in the vault per (workload, user, provider, scopes,
+/// resources, audiences, parameters) until it expires.
+pub(crate) async fn on_behalf_of(
+    st: &AppState,
+    claims: &Claims,
+    input: &TokenInput,
+    rec: &Oauth2ProviderRecord,
+) -> Result<Value, ApiError> {
+    let refused = || {
+        ApiError::validation(
+            "ON_BEHALF_OF_TOKEN_EXCHANGE needs a workload access token obtained with \
+             GetWorkloadAccessTokenForJWT: the user's JWT is the subject token of the exchange, \
+             and this workload access token was issued without one",
+        )
+    };
+    let (Some(user), Some(ujt)) = (&claims.sub, &claims.ujt) else {
+        return Err(refused());
+    };
+    let subject: UserTokenRecord = st.store.get(Table::UserTokens, ujt)?.ok_or_else(refused)?;
+    let custom: Vec<(String, String)> = input
+        .custom_parameters
+        .iter()
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect();
+    let custom_norm: Vec<String> = custom.iter().map(|(k, v)| format!("{k}={v}")).collect();
+    let key = vault_key(
+        &rec.name,
+        &[
+            "obo",
+            &claims.wn,
+            user,
+            &norm(&input.scopes),
+            &norm(&input.resources),
+            &norm(&input.audiences),
+            &custom_norm.join("&"),
+        ],
+    );
+    let lock = st.flights.lock_for(&key);
+    let _guard = lock.lock().await;
+    if !input.force
+        && let Some(t) = st.store.get::<TokenRecord>(Table::Tokens, &key)?
+        && usable(&t)
+    {
+        return Ok(token_answer(&t));
+    }
+    let m = metadata(st, rec).await?;
+    let t = st
+        .idp
+        .token_exchange(
+            &cfg(rec, &m),
+            &subject.jwt,
+            &input.scopes,
+            &extra_params(&custom, &input.resources, &input.audiences),
+        )
+        .await?;
+    st.store.put(Table::Tokens, &key, &t).await?;
+    tracing::info!(provider = %rec.name, workload = %claims.wn, "on-behalf-of token obtained and stored");
     Ok(token_answer(&t))
 }
 

@@ -22,6 +22,9 @@ pub(crate) struct Claims {
     /// The user the token acts for.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub(crate) sub: Option<String>,
+    /// Key of the user JWT this token was issued for (table `user_tokens`; ForJWT only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) ujt: Option<String>,
     pub(crate) iat: i64,
     pub(crate) exp: i64,
     pub(crate) jti: String,
@@ -31,12 +34,19 @@ fn mac(key: &[u8]) -> Hmac<Sha256> {
     <Hmac<Sha256> as Mac>::new_from_slice(key).expect("any key length")
 }
 
-/// Issues a token.
-pub(crate) fn issue(key: &[u8], workload: &str, user: Option<&str>, ttl_secs: i64) -> String {
+/// Issues a token; `user_jwt_ref` is the key of the stored user JWT (ForJWT).
+pub(crate) fn issue(
+    key: &[u8],
+    workload: &str,
+    user: Option<&str>,
+    user_jwt_ref: Option<&str>,
+    ttl_secs: i64,
+) -> String {
     let now = crate::store::now() as i64;
     let claims = Claims {
         wn: workload.to_string(),
         sub: user.map(str::to_string),
+        ujt: user_jwt_ref.map(str::to_string),
         iat: now,
         exp: now + ttl_secs,
         jti: uuid::Uuid::new_v4().simple().to_string(),
@@ -98,12 +108,13 @@ mod tests {
 
     #[test]
     fn roundtrip_and_forgery() {
-        let t = issue(b"k1", "agent", Some("alice"), 60);
+        let t = issue(b"k1", "agent", Some("alice"), Some("r1"), 60);
         let c = verify(b"k1", &t).unwrap();
         assert_eq!(c.wn, "agent");
         assert_eq!(c.sub.as_deref(), Some("alice"));
+        assert_eq!(c.ujt.as_deref(), Some("r1"));
         assert!(verify(b"k2", &t).is_err());
-        let expired = issue(b"k1", "agent", None, -1);
+        let expired = issue(b"k1", "agent", None, None, -1);
         assert!(verify(b"k1", &expired).is_err());
         assert!(verify(b"k1", "garbage").is_err());
     }

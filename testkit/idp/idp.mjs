@@ -18,8 +18,14 @@
 //     http://localhost:<any port> (Client.prototype.redirectUriAllowed is overridden).
 //   - Access tokens are JWTs (RS256) for every grant; any requested scope is accepted.
 //   - Refresh tokens are issued to every client allowed the refresh_token grant.
+//   - RFC 8693 token exchange (grant_type=urn:ietf:params:oauth:grant-type:token-exchange) for the
+//     web client: the subject_token must be a JWT issued by this provider, verified with its own
+//     signing key (RS256 signature, `iss` = the issuer, `exp` in the future, a `sub`); the answer is
+//     an RS256 JWT access token with `sub` = the subject's `sub`, `client_id` and `act.sub` = the
+//     exchanging client, `aud` = the requested `audience`/`resource` (default DEFAULT_RESOURCE),
+//     `scope` as requested. Anything else: `invalid_grant` / `invalid_request` with a description.
 
-import { generateKeyPairSync, randomBytes } from 'node:crypto';
+import { createPrivateKey, createPublicKey, generateKeyPairSync, randomBytes, randomUUID, sign, verify } from 'node:crypto';
 import { once } from 'node:events';
 import { createServer } from 'node:http';
 
@@ -45,6 +51,8 @@ export const WEB_CLIENT_ID = 'testkit-web';
 export const WEB_CLIENT_SECRET = 'testkit-web-secret';
 /** Resource indicator used when the client sends none; the JWT access tokens' `aud`. */
 export const DEFAULT_RESOURCE = 'urn:agentcore-identity:testkit:api';
+/** RFC 8693 token exchange grant (allowed for the web client). */
+export const TOKEN_EXCHANGE_GRANT = 'urn:ietf:params:oauth:grant-type:token-exchange';
 /** Login name that refuses the authorization (error=access_denied). */
 export const DENY_LOGIN = 'deny';
 
@@ -141,7 +149,7 @@ const configuration = {
     {
       client_id: WEB_CLIENT_ID,
       client_secret: WEB_CLIENT_SECRET,
-      grant_types: ['authorization_code', 'refresh_token'],
+      grant_types: ['authorization_code', 'refresh_token', TOKEN_EXCHANGE_GRANT],
       response_types: ['code'],
       // Placeholder: any loopback redirect URI is allowed, see redirectUriAllowed below.
       redirect_uris: ['http://127.0.0.1/callback'],
@@ -239,6 +247,89 @@ provider.Client.prototype.redirectUriAllowed = function testkitRedirectUriAllowe
   if (this.clientId === WEB_CLIENT_ID && isLoopbackHttp(value)) return true;
   return redirectUriAllowed.call(this, value);
 };
+
+// RFC 8693 token exchange: verify the subject token with this provider's own key, issue a JWT
+// access token for the same subject, acting as the client.
+const publicKey = createPublicKey({ key: signingKey, format: 'jwk' });
+const privateKey = createPrivateKey({ key: signingKey, format: 'jwk' });
+// Thrown and answered as {error, error_description} (oidc-provider's own errors keep the detail out
+// of error_description).
+const exchangeError = (error, description) => Object.assign(new Error(description), { exchange: { error, error_description: description } });
+const b64url = (value) => Buffer.from(value).toString('base64url');
+function verifyOwnJwt(token) {
+  const parts = typeof token === 'string' ? token.split('.') : [];
+  if (parts.length !== 3) throw exchangeError('invalid_grant', 'subject_token is not a JWT');
+  let header;
+  let claims;
+  try {
+    header = JSON.parse(Buffer.from(parts[0], 'base64url').toString('utf8'));
+    claims = JSON.parse(Buffer.from(parts[1], 'base64url').toString('utf8'));
+  } catch {
+    throw exchangeError('invalid_grant', 'subject_token is not a JWT');
+  }
+  if (header.alg !== 'RS256') throw exchangeError('invalid_grant', 'subject_token: unsupported alg');
+  const signed = Buffer.from(`${parts[0]}.${parts[1]}`);
+  if (!verify('RSA-SHA256', signed, publicKey, Buffer.from(parts[2], 'base64url'))) {
+    throw exchangeError('invalid_grant', 'subject_token signature is invalid');
+  }
+  if (claims.iss !== issuer) throw exchangeError('invalid_grant', 'subject_token was not issued by this provider');
+  if (typeof claims.exp !== 'number' || claims.exp <= Date.now() / 1000) {
+    throw exchangeError('invalid_grant', 'subject_token has expired');
+  }
+  if (typeof claims.sub !== 'string' || !claims.sub) throw exchangeError('invalid_grant', 'subject_token has no sub');
+  return claims;
+}
+const SUBJECT_TYPES = ['urn:ietf:params:oauth:token-type:jwt', 'urn:ietf:params:oauth:token-type:access_token',
+  'urn:ietf:params:oauth:token-type:id_token'];
+provider.registerGrantType(TOKEN_EXCHANGE_GRANT, async (ctx) => {
+  try {
+    await tokenExchange(ctx);
+  } catch (error) {
+    if (!error.exchange) throw error;
+    ctx.status = 400;
+    ctx.set('cache-control', 'no-store');
+    ctx.body = error.exchange;
+  }
+}, ['subject_token', 'subject_token_type', 'requested_token_type', 'scope', 'resource', 'audience',
+  'actor_token', 'actor_token_type'], ['resource', 'audience']);
+
+async function tokenExchange(ctx) {
+  const { params, client } = ctx.oidc;
+  if (!params.subject_token) throw exchangeError('invalid_request', 'missing required parameter subject_token');
+  if (!SUBJECT_TYPES.includes(params.subject_token_type)) {
+    throw exchangeError('invalid_request', 'unsupported subject_token_type');
+  }
+  if (params.requested_token_type
+    && params.requested_token_type !== 'urn:ietf:params:oauth:token-type:access_token') {
+    throw exchangeError('invalid_request', 'unsupported requested_token_type');
+  }
+  const subject = verifyOwnJwt(params.subject_token);
+  const list = (value) => (Array.isArray(value) ? value : value ? [value] : []);
+  const audiences = [...list(params.audience), ...list(params.resource)];
+  const now = Math.floor(Date.now() / 1000);
+  const claims = {
+    iss: issuer,
+    sub: subject.sub,
+    aud: audiences.length === 0 ? DEFAULT_RESOURCE : audiences.length === 1 ? audiences[0] : audiences,
+    client_id: client.clientId,
+    act: { sub: client.clientId },
+    scope: params.scope ?? '',
+    iat: now,
+    exp: now + accessTokenTtl,
+    jti: randomUUID(),
+  };
+  const header = { alg: 'RS256', typ: 'at+jwt', kid: signingKey.kid };
+  const input = `${b64url(JSON.stringify(header))}.${b64url(JSON.stringify(claims))}`;
+  const signature = sign('RSA-SHA256', Buffer.from(input), privateKey).toString('base64url');
+  ctx.set('cache-control', 'no-store');
+  ctx.body = {
+    access_token: `${input}.${signature}`,
+    issued_token_type: 'urn:ietf:params:oauth:token-type:access_token',
+    token_type: 'Bearer',
+    expires_in: accessTokenTtl,
+    scope: claims.scope || undefined,
+  };
+}
 
 provider.on('server_error', (_ctx, error) => {
   console.error('testkit idp: server_error', error);

@@ -52,14 +52,21 @@ pub const M2M_CLIENT_SECRET: &str = "testkit-m2m-secret";
 pub const M2M_POST_CLIENT_ID: &str = "testkit-m2m-post";
 /// Client secret of [`M2M_POST_CLIENT_ID`].
 pub const M2M_POST_CLIENT_SECRET: &str = "testkit-m2m-post-secret";
-/// Client id of the web client (grants `authorization_code` + `refresh_token`, authenticates with
-/// `client_secret_basic`). Any redirect URI on `http://127.0.0.1:<port>` or
+/// Client id of the web client (grants `authorization_code`, `refresh_token` and RFC 8693
+/// [`TOKEN_EXCHANGE_GRANT`], authenticates with `client_secret_basic`). Any redirect URI on `http://127.0.0.1:<port>` or
 /// `http://localhost:<port>` is accepted; PKCE (S256) is accepted but not required.
 pub const WEB_CLIENT_ID: &str = "testkit-web";
 /// Client secret of [`WEB_CLIENT_ID`].
 pub const WEB_CLIENT_SECRET: &str = "testkit-web-secret";
 /// Resource indicator used when a request names none: the `aud` of the JWT access tokens.
 pub const DEFAULT_AUDIENCE: &str = "urn:agentcore-identity:testkit:api";
+/// RFC 8693 token-exchange grant type, allowed for the web client. The `subject_token` must be a
+/// JWT issued by this provider: its RS256 signature is verified with the provider's own signing
+/// key, `iss` must be the issuer, `exp` in the future and `sub` present. The answer is an RS256 JWT
+/// access token with `sub` = the subject's `sub`, `client_id` and `act.sub` = the exchanging
+/// client, `aud` = the requested `audience`/`resource` (else [`DEFAULT_AUDIENCE`]) and the requested
+/// `scope`. A bad subject token answers 400 `invalid_grant` with an `error_description`.
+pub const TOKEN_EXCHANGE_GRANT: &str = "urn:ietf:params:oauth:grant-type:token-exchange";
 /// Login name that refuses the authorization: the provider redirects to the `redirect_uri` with
 /// `error=access_denied` right after the login form.
 pub const DENY_LOGIN: &str = "deny";
@@ -313,6 +320,54 @@ impl TestIdp {
     /// The access-token lifetime the provider was started with (whole seconds).
     pub fn access_token_ttl(&self) -> Duration {
         self.access_token_ttl
+    }
+
+    /// A real user JWT: signs in as `login` with the web client (authorization code flow through a
+    /// fresh [`Browser`], redirect URI `http://127.0.0.1:9/callback`, scope `openid read`) and
+    /// returns the access token, an RS256 JWT with `sub` = `login`, `iss` = the issuer and `aud` =
+    /// [`DEFAULT_AUDIENCE`].
+    ///
+    /// # Panics
+    ///
+    /// When the flow or the code exchange fails.
+    pub async fn user_jwt(&self, login: &str) -> String {
+        const REDIRECT: &str = "http://127.0.0.1:9/callback";
+        let mut auth = Url::parse(&self.authorization_endpoint).expect("authorization endpoint");
+        auth.query_pairs_mut()
+            .append_pair("client_id", WEB_CLIENT_ID)
+            .append_pair("response_type", "code")
+            .append_pair("redirect_uri", REDIRECT)
+            .append_pair("scope", "openid read")
+            .append_pair("state", "testkit-user-jwt");
+        let browser = Browser::new();
+        let back = browser
+            .complete_consent(auth.as_str(), login)
+            .await
+            .unwrap_or_else(|e| panic!("TestIdp::user_jwt: {e}"));
+        let code = back
+            .query_pairs()
+            .find(|(k, _)| k == "code")
+            .map(|(_, v)| v.into_owned())
+            .unwrap_or_else(|| panic!("TestIdp::user_jwt: no code in {back}"));
+        let response = browser
+            .http()
+            .post(&self.token_endpoint)
+            .basic_auth(WEB_CLIENT_ID, Some(WEB_CLIENT_SECRET))
+            .form(&[
+                ("grant_type", "authorization_code"),
+                ("code", code.as_str()),
+                ("redirect_uri", REDIRECT),
+            ])
+            .send()
+            .await
+            .expect("token request");
+        let status = response.status();
+        let body: serde_json::Value = response.json().await.expect("token response JSON");
+        assert!(status.is_success(), "TestIdp::user_jwt: {status} {body}");
+        body["access_token"]
+            .as_str()
+            .expect("access_token")
+            .to_string()
     }
 
     /// What the provider wrote to stderr so far (first 64 KiB), for failure messages.

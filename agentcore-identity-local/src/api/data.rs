@@ -7,7 +7,9 @@ use serde_json::{Map, Value, json};
 
 use super::error::ApiError;
 use super::{AppState, ok};
-use crate::store::{ApiKeyProviderRecord, Oauth2ProviderRecord, Table, WorkloadRecord};
+use crate::store::{
+    ApiKeyProviderRecord, Oauth2ProviderRecord, Sensitive, Table, UserTokenRecord, WorkloadRecord,
+};
 use crate::validate;
 use crate::wat::{self, Claims};
 
@@ -33,10 +35,25 @@ pub(crate) async fn get_workload_access_token(
         (None, Some(jwt)) => Some(wat::jwt_subject(jwt)?),
         (None, None) => None,
     };
+    // ForJWT: the user JWT is kept (encrypted) for ON_BEHALF_OF_TOKEN_EXCHANGE, referred to by the
+    // workload access token; stored (committed) before the token is handed out.
+    let user_jwt_ref = match (&input.user_id, &input.user_token) {
+        (None, Some(jwt)) => {
+            let r = uuid::Uuid::new_v4().simple().to_string();
+            let rec = UserTokenRecord {
+                jwt: Sensitive::new(jwt.clone()),
+                expires_at: crate::store::now() + st.config.wat_ttl_secs as f64,
+            };
+            st.store.put(Table::UserTokens, &r, &rec).await?;
+            Some(r)
+        }
+        _ => None,
+    };
     let token = wat::issue(
         &st.keys.wat_key,
         &input.workload_name,
         user.as_deref(),
+        user_jwt_ref.as_deref(),
         st.config.wat_ttl_secs,
     );
     Ok(ok(200, json!({ "workloadAccessToken": token })))
@@ -100,10 +117,13 @@ pub(crate) async fn get_resource_oauth2_token(
         "USER_FEDERATION" => {
             crate::vault::user_federation(st, &claims, &input, &rec, &workload).await?
         }
-        _ => {
+        "ON_BEHALF_OF_TOKEN_EXCHANGE" => {
+            crate::vault::on_behalf_of(st, &claims, &input, &rec).await?
+        }
+        other => {
             return Err(ApiError::invalid_field(
                 "oauth2Flow",
-                "ON_BEHALF_OF_TOKEN_EXCHANGE is not supported by agentcore-identity-local",
+                format!("Unsupported oauth2Flow {other}"),
             ));
         }
     };
