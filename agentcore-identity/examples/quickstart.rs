@@ -16,7 +16,7 @@
 
 use std::time::{Duration, Instant};
 
-use agentcore_identity::secrecy::{ExposeSecret, SecretString};
+use agentcore_identity::{ExposeSecret, SecretString};
 use agentcore_identity::{IdentityClient, requires_api_key};
 use agentcore_identity_local::{LocalIdentityService, ServiceHandle};
 use sha2::{Digest, Sha256};

@@ -93,6 +93,9 @@ pub use token::{
 
 /// Re-exported: the secret types credentials are handed out as.
 pub use secrecy;
+/// The type every credential is handed out as: `Debug` prints `[REDACTED]`, zeroed on drop.
+#[doc(no_inline)]
+pub use secrecy::{ExposeSecret, SecretString};
 
 use std::sync::RwLock;
 
