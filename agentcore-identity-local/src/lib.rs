@@ -29,8 +29,9 @@
 //!   decoded, **not verified**: their `sub` is the user id (an expired `exp` is refused).
 //! - Secrets (API keys, client secrets, tokens) are encrypted at rest with ChaCha20-Poly1305 and never
 //!   logged. Every write is committed before the answer.
-//! - SigV4 signatures are not verified; a present `Authorization` header must be well-formed SigV4
-//!   (its credential scope gives the region of created ARNs). Requests without one are accepted.
+//! - SigV4 signatures are not verified unless [`Builder::verify_sigv4`] is set; a present
+//!   `Authorization` header must be well-formed SigV4 (its credential scope gives the region of
+//!   created ARNs). Requests without one are accepted.
 
 mod api;
 #[doc(hidden)]
@@ -121,6 +122,7 @@ pub struct Builder {
     session_ttl: Duration,
     workload_token_ttl: Duration,
     public_url: Option<String>,
+    sigv4: Option<api::sigv4::SigV4Key>,
 }
 
 impl Default for Builder {
@@ -134,6 +136,7 @@ impl Default for Builder {
             session_ttl: Duration::from_secs(600),
             workload_token_ttl: Duration::from_secs(3600),
             public_url: None,
+            sigv4: None,
         }
     }
 }
@@ -182,6 +185,22 @@ impl Builder {
         self
     }
 
+    /// Verify SigV4 signatures: every API request must be signed with this access key and secret
+    /// (403 `MissingAuthenticationTokenException` without a signature, `UnrecognizedClientException`
+    /// for another access key, `InvalidSignatureException` for a wrong signature or a request time
+    /// more than 15 minutes off). Off by default.
+    pub fn verify_sigv4(
+        mut self,
+        access_key: impl Into<String>,
+        secret: impl Into<String>,
+    ) -> Self {
+        self.sigv4 = Some(api::sigv4::SigV4Key {
+            access_key: access_key.into(),
+            secret: store::Sensitive::new(secret.into()),
+        });
+        self
+    }
+
     /// Opens the store, binds, and serves in a background task.
     pub async fn start(self) -> Result<ServiceHandle, Error> {
         let (dir, temp) = match &self.data_dir {
@@ -221,6 +240,7 @@ impl Builder {
             endpoint: endpoint.clone(),
             session_ttl_secs: self.session_ttl.as_secs_f64(),
             wat_ttl_secs: self.workload_token_ttl.as_secs().max(1) as i64,
+            sigv4: self.sigv4,
         };
         let state = Arc::new(api::AppState::new(store, keys, config));
         let app = api::router(state.clone());

@@ -47,6 +47,14 @@ enum Command {
         /// Public base URL (for callback and authorization URLs) when not http://BIND:PORT.
         #[arg(long)]
         public_url: Option<String>,
+        /// Verify SigV4 signatures against this one credential (`ACCESS_KEY:SECRET`); off by default.
+        #[arg(
+            long,
+            env = "AGENTCORE_IDENTITY_LOCAL_VERIFY_SIGV4",
+            value_name = "ACCESS_KEY:SECRET",
+            hide_env_values = true
+        )]
+        verify_sigv4: Option<String>,
     },
 }
 
@@ -68,6 +76,7 @@ async fn main() -> std::process::ExitCode {
         session_ttl_secs,
         workload_token_ttl_secs,
         public_url,
+        verify_sigv4,
     } = command;
     let mut b = LocalIdentityService::builder()
         .port(port)
@@ -81,6 +90,17 @@ async fn main() -> std::process::ExitCode {
     }
     if let Some(u) = public_url {
         b = b.public_url(u);
+    }
+    if let Some(v) = verify_sigv4 {
+        let Some((ak, secret)) = v
+            .split_once(':')
+            .filter(|(a, s)| !a.is_empty() && !s.is_empty())
+        else {
+            tracing::error!("--verify-sigv4 expects ACCESS_KEY:SECRET");
+            return std::process::ExitCode::FAILURE;
+        };
+        tracing::info!(access_key = ak, "SigV4 signatures are verified");
+        b = b.verify_sigv4(ak, secret);
     }
     let handle = match b.start().await {
         Ok(h) => h,

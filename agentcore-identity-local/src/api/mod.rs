@@ -5,6 +5,7 @@ pub(crate) mod browser;
 pub(crate) mod control;
 pub(crate) mod data;
 pub(crate) mod error;
+pub(crate) mod sigv4;
 
 use std::sync::Arc;
 use std::sync::Mutex;
@@ -34,6 +35,8 @@ pub(crate) struct Config {
     pub(crate) endpoint: String,
     pub(crate) session_ttl_secs: f64,
     pub(crate) wat_ttl_secs: i64,
+    /// When set, every API request must carry a valid SigV4 signature made with this key.
+    pub(crate) sigv4: Option<sigv4::SigV4Key>,
 }
 
 /// Every operation, with its path and plane.
@@ -359,7 +362,19 @@ async fn handle(st: &Arc<AppState>, op: Op, req: Request) -> Result<Response, Ap
     let ctx = Ctx {
         region: sigv4_region(req.headers(), &st.config.default_region)?,
     };
-    let body = read_json(req).await?;
+    let body = if let Some(key) = &st.config.sigv4 {
+        let (method, uri, headers) = (
+            req.method().clone(),
+            req.uri().clone(),
+            req.headers().clone(),
+        );
+        let (ct, bytes) = read_body(req).await?;
+        sigv4::verify(key, &method, &uri, &headers, &bytes)?;
+        parse_json(ct.as_deref(), &bytes)?
+    } else {
+        let (ct, bytes) = read_body(req).await?;
+        parse_json(ct.as_deref(), &bytes)?
+    };
     match op {
         Op::GetWorkloadAccessToken => data::get_workload_access_token(st, &body, 0).await,
         Op::GetWorkloadAccessTokenForJwt => data::get_workload_access_token(st, &body, 1).await,
@@ -389,9 +404,8 @@ async fn handle(st: &Arc<AppState>, op: Op, req: Request) -> Result<Response, Ap
     }
 }
 
-/// Reads the body as a JSON object: wrong content type → 415, too large → 413, malformed → 400
-/// ValidationException (reason CannotParse). An empty body is `{}`.
-async fn read_json(req: Request) -> Result<Map<String, Value>, ApiError> {
+/// Reads the body (too large → 413) and the media type of its content type.
+async fn read_body(req: Request) -> Result<(Option<String>, axum::body::Bytes), ApiError> {
     let too_large = || ApiError {
         reason: Some("CannotParse"),
         ..ApiError::new(
@@ -423,10 +437,16 @@ async fn read_json(req: Request) -> Result<Map<String, Value>, ApiError> {
     let bytes = axum::body::to_bytes(body, MAX_BODY)
         .await
         .map_err(|_| too_large())?;
+    Ok((ct, bytes))
+}
+
+/// The body as a JSON object: wrong content type → 415, malformed → 400 ValidationException
+/// (reason CannotParse). An empty body is `{}`.
+fn parse_json(ct: Option<&str>, bytes: &[u8]) -> Result<Map<String, Value>, ApiError> {
     if bytes.iter().all(u8::is_ascii_whitespace) {
         return Ok(Map::new());
     }
-    match ct.as_deref() {
+    match ct {
         Some("application/json")
         | Some("application/x-amz-json-1.1")
         | Some("application/x-amz-json-1.0") => {}
@@ -441,7 +461,7 @@ async fn read_json(req: Request) -> Result<Map<String, Value>, ApiError> {
             ));
         }
     }
-    match serde_json::from_slice::<Value>(&bytes) {
+    match serde_json::from_slice::<Value>(bytes) {
         Ok(Value::Object(m)) => Ok(m),
         Ok(_) => Err(ApiError::cannot_parse("Request body must be a JSON object")),
         Err(e) => Err(ApiError::cannot_parse(format!(
