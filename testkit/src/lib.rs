@@ -75,7 +75,7 @@ pub const DENY_LOGIN: &str = "deny";
 pub const DEFAULT_ACCESS_TOKEN_TTL: Duration = Duration::from_secs(600);
 
 const READY_PREFIX: &str = "IDP_LISTENING ";
-const START_TIMEOUT: Duration = Duration::from_secs(30);
+const START_TIMEOUT: Duration = Duration::from_secs(90);
 const STDERR_KEEP: usize = 64 * 1024;
 
 /// Directory of the provider's Node project (`testkit/idp`).
@@ -127,7 +127,7 @@ impl TestIdpBuilder {
     /// # Panics
     ///
     /// When `testkit/idp/node_modules` is missing (run `npm ci --prefix testkit/idp`), when
-    /// `node` cannot be started, or when the provider is not ready within 30 s (the message
+    /// `node` cannot be started, or when the provider is not ready within 90 s (the message
     /// includes the provider's stderr).
     pub async fn start(self) -> TestIdp {
         let dir = idp_dir();
