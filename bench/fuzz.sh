@@ -32,13 +32,14 @@ echo "==> cargo ${TOOLCHAIN[*]} fuzz run decode (${SECS}s)" >&2
 set +e
 cargo "${TOOLCHAIN[@]}" fuzz run decode --fuzz-dir fuzz -- \
   -max_total_time="$SECS" -dict=fuzz/decode.dict -max_len=16384 -timeout=10 \
-  -print_final_stats=1 2>&1 | tee "$LOG" | grep -E '^(#[0-9]+.*(pulse|DONE)|Done|==[0-9]+==|SUMMARY|stat::)' >&2
+  -print_final_stats=1 2>&1 | tee "$LOG" | { grep -E '^(#[0-9]+.*(pulse|DONE)|Done|==[0-9]+==|SUMMARY|stat::|thread .* panicked)' || true; } >&2
 status=${PIPESTATUS[0]}
 set -e
 after=$(find fuzz/artifacts/decode -type f | wc -l)
-execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$LOG" | tail -1)
-rate=$(sed -n 's/^stat::average_exec_per_sec: *//p' "$LOG" | tail -1)
-cov=$(grep -oE '^#[0-9]+ +DONE +cov: [0-9]+ ft: [0-9]+ corp: [0-9]+/[0-9]+[a-zA-Z]*' "$LOG" | tail -1 | sed 's/^#[0-9]* *DONE *//')
+execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$LOG" | tail -1 || true)
+rate=$(sed -n 's/^stat::average_exec_per_sec: *//p' "$LOG" | tail -1 || true)
+cov=$({ grep -oE '^#[0-9]+[[:space:]]+DONE[[:space:]]+cov: [0-9]+ ft: [0-9]+ corp: [0-9]+/[0-9]+[a-zA-Z]*' "$LOG" || true; } |
+  tail -1 | sed -E 's/^#[0-9]+[[:space:]]+DONE[[:space:]]+//')
 echo
 echo "fuzz target decode: ${SECS}s, ${execs:-?} executions (${rate:-?}/s), ${cov:-coverage n/a}, $((after - before)) new findings (fuzz/artifacts/decode), exit status $status"
 exit "$status"

@@ -68,7 +68,8 @@ async fn run_client(
     let mut stats = Stats::default();
     let mut names: Vec<String> = Vec::new();
     let mut seq = 0u64;
-    while Instant::now() < until {
+    // at least one operation (a write) per client, however late it starts
+    while seq == 0 || Instant::now() < until {
         let roll = rng.next() % 10;
         seq += 1;
         if names.is_empty() || roll < 3 {
