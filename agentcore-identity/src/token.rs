@@ -614,6 +614,18 @@ impl IdentityClient {
             )
             .await?;
         let key = request.cache_key(&wat.digest());
+        // The hit path first, before any span: a cached token costs a key digest and a lookup.
+        if !request.force_authentication
+            && let Some(hit) = self.inner.cache.get(&key).await
+        {
+            tracing::debug!(
+                provider = %request.provider,
+                flow = request.flow.as_str(),
+                cache = "hit",
+                "get_token"
+            );
+            return Ok(hit);
+        }
         let span = tracing::debug_span!(
             "get_token",
             provider = %request.provider,
