@@ -154,30 +154,48 @@ fn token_answer(t: &TokenRecord) -> Value {
     json!({ "accessToken": t.access_token.expose() })
 }
 
-/// GetResourceOauth2Token, M2M: client credentials, cached in the vault until the token expires.
-pub(crate) async fn m2m(
+/// The vault's read-through for the grants the service performs itself (M2M, on-behalf-of): one
+/// flight per vault key, the stored token while it is usable (unless `force`), else the grant
+/// `fetch` makes at the provider's token endpoint, stored before the answer.
+///
+/// `grant` and `subject` (the workload, and the user for on-behalf-of) go into the vault key with
+/// the provider, the sorted scopes, resources, audiences and the custom parameters.
+async fn through_vault<F, Fut>(
     st: &AppState,
-    claims: &Claims,
     input: &TokenInput,
     rec: &Oauth2ProviderRecord,
-) -> Result<Value, ApiError> {
+    grant: &str,
+    subject: &[&str],
+    fetch: F,
+) -> Result<Value, ApiError>
+where
+    F: FnOnce(Metadata, Vec<(String, String)>) -> Fut,
+    Fut: std::future::Future<Output = Result<TokenRecord, ApiError>>,
+{
     let custom: Vec<(String, String)> = input
         .custom_parameters
         .iter()
         .map(|(k, v)| (k.clone(), v.clone()))
         .collect();
-    let custom_norm: Vec<String> = custom.iter().map(|(k, v)| format!("{k}={v}")).collect();
-    let key = vault_key(
-        &rec.name,
-        &[
-            "m2m",
-            &claims.wn,
-            &norm(&input.scopes),
-            &norm(&input.resources),
-            &norm(&input.audiences),
-            &custom_norm.join("&"),
-        ],
+    let custom_norm = custom
+        .iter()
+        .map(|(k, v)| format!("{k}={v}"))
+        .collect::<Vec<_>>()
+        .join("&");
+    let (scopes, resources, audiences) = (
+        norm(&input.scopes),
+        norm(&input.resources),
+        norm(&input.audiences),
     );
+    let mut parts = vec![grant];
+    parts.extend_from_slice(subject);
+    parts.extend([
+        scopes.as_str(),
+        resources.as_str(),
+        audiences.as_str(),
+        custom_norm.as_str(),
+    ]);
+    let key = vault_key(&rec.name, &parts);
     let lock = st.flights.lock_for(&key);
     let _guard = lock.lock().await;
     if !input.force
@@ -187,17 +205,33 @@ pub(crate) async fn m2m(
         return Ok(token_answer(&t));
     }
     let m = metadata(st, rec).await?;
-    let t = st
-        .idp
-        .client_credentials(
-            &cfg(rec, &m),
-            &input.scopes,
-            &extra_params(&custom, &input.resources, &input.audiences),
-        )
-        .await?;
+    let extra = extra_params(&custom, &input.resources, &input.audiences);
+    let t = fetch(m, extra).await?;
     st.store.put(Table::Tokens, &key, &t).await?;
-    tracing::info!(provider = %rec.name, workload = %claims.wn, "M2M token obtained and stored");
+    tracing::info!(provider = %rec.name, grant, "token obtained and stored");
     Ok(token_answer(&t))
+}
+
+/// GetResourceOauth2Token, M2M: client credentials, cached in the vault until the token expires.
+pub(crate) async fn m2m(
+    st: &AppState,
+    claims: &Claims,
+    input: &TokenInput,
+    rec: &Oauth2ProviderRecord,
+) -> Result<Value, ApiError> {
+    through_vault(
+        st,
+        input,
+        rec,
+        "m2m",
+        &[&claims.wn],
+        |m, extra| async move {
+            st.idp
+                .client_credentials(&cfg(rec, &m), &input.scopes, &extra)
+                .await
+        },
+    )
+    .await
 }
 
 /// GetResourceOauth2Token, ON_BEHALF_OF_TOKEN_EXCHANGE: RFC 8693 token exchange at the provider's
@@ -221,45 +255,19 @@ pub(crate) async fn on_behalf_of(
         return Err(refused());
     };
     let subject: UserTokenRecord = st.store.get(Table::UserTokens, ujt)?.ok_or_else(refused)?;
-    let custom: Vec<(String, String)> = input
-        .custom_parameters
-        .iter()
-        .map(|(k, v)| (k.clone(), v.clone()))
-        .collect();
-    let custom_norm: Vec<String> = custom.iter().map(|(k, v)| format!("{k}={v}")).collect();
-    let key = vault_key(
-        &rec.name,
-        &[
-            "obo",
-            &claims.wn,
-            user,
-            &norm(&input.scopes),
-            &norm(&input.resources),
-            &norm(&input.audiences),
-            &custom_norm.join("&"),
-        ],
-    );
-    let lock = st.flights.lock_for(&key);
-    let _guard = lock.lock().await;
-    if !input.force
-        && let Some(t) = st.store.get::<TokenRecord>(Table::Tokens, &key)?
-        && usable(&t)
-    {
-        return Ok(token_answer(&t));
-    }
-    let m = metadata(st, rec).await?;
-    let t = st
-        .idp
-        .token_exchange(
-            &cfg(rec, &m),
-            &subject.jwt,
-            &input.scopes,
-            &extra_params(&custom, &input.resources, &input.audiences),
-        )
-        .await?;
-    st.store.put(Table::Tokens, &key, &t).await?;
-    tracing::info!(provider = %rec.name, workload = %claims.wn, "on-behalf-of token obtained and stored");
-    Ok(token_answer(&t))
+    through_vault(
+        st,
+        input,
+        rec,
+        "obo",
+        &[&claims.wn, user],
+        |m, extra| async move {
+            st.idp
+                .token_exchange(&cfg(rec, &m), &subject.jwt, &input.scopes, &extra)
+                .await
+        },
+    )
+    .await
 }
 
 fn in_progress(s: &SessionRecord) -> Value {
