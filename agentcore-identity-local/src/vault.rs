@@ -208,7 +208,12 @@ where
     let extra = extra_params(&custom, &input.resources, &input.audiences);
     let t = fetch(m, extra).await?;
     st.store.put(Table::Tokens, &key, &t).await?;
-    tracing::info!(provider = %rec.name, grant, "token obtained and stored");
+    let label = if grant == "m2m" {
+        "M2M"
+    } else {
+        "on-behalf-of"
+    };
+    tracing::info!(provider = %rec.name, "{label} token obtained and stored");
     Ok(token_answer(&t))
 }
 
