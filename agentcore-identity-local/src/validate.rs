@@ -446,7 +446,6 @@ impl Checker {
 // ---- per-operation inputs ---------------------------------------------------------------------
 
 /// GetWorkloadAccessToken / ForJWT / ForUserId.
-#[derive(Debug)]
 pub(crate) struct WatInput {
     pub(crate) workload_name: String,
     pub(crate) user_token: Option<String>,
@@ -476,7 +475,6 @@ pub(crate) fn parse_wat(b: &Map<String, Value>, kind: u8) -> Result<WatInput, Ap
 }
 
 /// GetResourceApiKey.
-#[derive(Debug)]
 pub(crate) struct ApiKeyInput {
     pub(crate) workload_token: String,
     pub(crate) provider: String,
@@ -500,7 +498,6 @@ pub(crate) fn parse_get_api_key(b: &Map<String, Value>) -> Result<ApiKeyInput, A
 }
 
 /// GetResourceOauth2Token.
-#[derive(Debug)]
 pub(crate) struct TokenInput {
     pub(crate) workload_token: String,
     pub(crate) provider: String,
@@ -558,7 +555,6 @@ pub(crate) fn parse_get_oauth2_token(b: &Map<String, Value>) -> Result<TokenInpu
 }
 
 /// CompleteResourceTokenAuth.
-#[derive(Debug)]
 pub(crate) struct CompleteInput {
     pub(crate) user_id: Option<String>,
     pub(crate) user_token: Option<String>,
@@ -948,6 +944,69 @@ fn parse_custom(c: &mut Checker, cfg: &Map<String, Value>, p: &str, out: &mut Oa
     }
 }
 
+impl std::fmt::Debug for WatInput {
+    /// Tokens, custom state and custom parameter values are redacted (sensitive in the model).
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("WatInput")
+            .field("workload_name", &self.workload_name)
+            .field(
+                "user_token",
+                &self.user_token.as_ref().map(|_| "[REDACTED]"),
+            )
+            .field("user_id", &self.user_id)
+            .finish()
+    }
+}
+
+impl std::fmt::Debug for ApiKeyInput {
+    /// Tokens, custom state and custom parameter values are redacted (sensitive in the model).
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ApiKeyInput")
+            .field("workload_token", &"[REDACTED]")
+            .field("provider", &self.provider)
+            .finish()
+    }
+}
+
+impl std::fmt::Debug for TokenInput {
+    /// Tokens, custom state and custom parameter values are redacted (sensitive in the model).
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TokenInput")
+            .field("workload_token", &"[REDACTED]")
+            .field("provider", &self.provider)
+            .field("scopes", &self.scopes)
+            .field("flow", &self.flow)
+            .field("session_uri", &self.session_uri)
+            .field("return_url", &self.return_url)
+            .field("force", &self.force)
+            .field(
+                "custom_parameters",
+                &self.custom_parameters.keys().collect::<Vec<_>>(),
+            )
+            .field(
+                "custom_state",
+                &self.custom_state.as_ref().map(|_| "[REDACTED]"),
+            )
+            .field("resources", &self.resources)
+            .field("audiences", &self.audiences)
+            .finish()
+    }
+}
+
+impl std::fmt::Debug for CompleteInput {
+    /// Tokens, custom state and custom parameter values are redacted (sensitive in the model).
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CompleteInput")
+            .field("user_id", &self.user_id)
+            .field(
+                "user_token",
+                &self.user_token.as_ref().map(|_| "[REDACTED]"),
+            )
+            .field("session_uri", &self.session_uri)
+            .finish()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -993,5 +1052,28 @@ mod tests {
         );
         c.check_str("d", "http://127.0.0.1:1/x", &DISCOVERY_URL);
         assert_eq!(c.errs.len(), 1);
+    }
+
+    #[test]
+    fn input_debug_redacts_tokens_state_and_parameter_values() {
+        let body: Map<String, Value> = serde_json::from_str(
+            r#"{"workloadIdentityToken":"wat-secret-1","resourceCredentialProviderName":"p",
+                "scopes":["s"],"oauth2Flow":"M2M","customState":"state-secret-2",
+                "customParameters":{"k":"param-secret-3"}}"#,
+        )
+        .unwrap();
+        let shown = format!("{:?}", parse_get_oauth2_token(&body).unwrap());
+        for secret in ["wat-secret-1", "state-secret-2", "param-secret-3"] {
+            assert!(!shown.contains(secret), "{secret} leaked: {shown}");
+        }
+        assert!(
+            shown.contains("\"k\"") && shown.contains("REDACTED"),
+            "{shown}"
+        );
+        let body: Map<String, Value> = serde_json::from_str(
+            r#"{"workloadIdentityToken":"wat-secret-4","resourceCredentialProviderName":"p"}"#,
+        )
+        .unwrap();
+        assert!(!format!("{:?}", parse_get_api_key(&body).unwrap()).contains("wat-secret-4"));
     }
 }
