@@ -8,10 +8,7 @@ use std::time::{Duration, Instant};
 
 use agentcore_identity_testkit::{M2M_CLIENT_ID, M2M_CLIENT_SECRET, TestIdp};
 use aws_sdk_bedrockagentcore::types::Oauth2FlowType;
-use aws_sdk_bedrockagentcorecontrol::types::{
-    CredentialProviderVendorType, CustomOauth2ProviderConfigInput, Oauth2Discovery,
-    Oauth2ProviderConfigInput,
-};
+use aws_sdk_bedrockagentcorecontrol::types::Oauth2Discovery;
 
 const API_KEY: &str = "sk-durable-9f8e7d6c5b4a39281706";
 
@@ -87,19 +84,14 @@ async fn survives_kill_9_and_stores_no_secret_in_clear() {
         .send()
         .await
         .unwrap();
-    cp.create_oauth2_credential_provider()
-        .name("durable-m2m")
-        .credential_provider_vendor(CredentialProviderVendorType::CustomOauth2)
-        .oauth2_provider_config_input(Oauth2ProviderConfigInput::CustomOauth2ProviderConfig(
-            CustomOauth2ProviderConfigInput::builder()
-                .oauth_discovery(Oauth2Discovery::DiscoveryUrl(idp.discovery_url()))
-                .client_id(M2M_CLIENT_ID)
-                .client_secret(M2M_CLIENT_SECRET)
-                .build(),
-        ))
-        .send()
-        .await
-        .unwrap();
+    common::custom_oauth2_provider(
+        &cp,
+        "durable-m2m",
+        Oauth2Discovery::DiscoveryUrl(idp.discovery_url()),
+        M2M_CLIENT_ID,
+        M2M_CLIENT_SECRET,
+    )
+    .await;
     let wat = dp
         .get_workload_access_token_for_user_id()
         .workload_name("durable-agent")

@@ -9,10 +9,7 @@ use agentcore_identity_testkit::{
     Browser, M2M_CLIENT_ID, M2M_CLIENT_SECRET, TestIdp, WEB_CLIENT_ID, WEB_CLIENT_SECRET,
 };
 use aws_sdk_bedrockagentcore::types::{Oauth2FlowType, UserIdentifier};
-use aws_sdk_bedrockagentcorecontrol::types::{
-    CredentialProviderVendorType, CustomOauth2ProviderConfigInput, Oauth2Discovery,
-    Oauth2ProviderConfigInput,
-};
+use aws_sdk_bedrockagentcorecontrol::types::Oauth2Discovery;
 
 #[derive(Clone, Default)]
 struct Buf(Arc<Mutex<Vec<u8>>>);
@@ -59,19 +56,14 @@ async fn no_secret_in_trace_logs() {
         ("log-m2m", M2M_CLIENT_ID, M2M_CLIENT_SECRET),
         ("log-web", WEB_CLIENT_ID, WEB_CLIENT_SECRET),
     ] {
-        cp.create_oauth2_credential_provider()
-            .name(name)
-            .credential_provider_vendor(CredentialProviderVendorType::CustomOauth2)
-            .oauth2_provider_config_input(Oauth2ProviderConfigInput::CustomOauth2ProviderConfig(
-                CustomOauth2ProviderConfigInput::builder()
-                    .oauth_discovery(Oauth2Discovery::DiscoveryUrl(idp.discovery_url()))
-                    .client_id(id)
-                    .client_secret(secret)
-                    .build(),
-            ))
-            .send()
-            .await
-            .unwrap();
+        common::custom_oauth2_provider(
+            &cp,
+            name,
+            Oauth2Discovery::DiscoveryUrl(idp.discovery_url()),
+            id,
+            secret,
+        )
+        .await;
     }
     let wat = dp
         .get_workload_access_token_for_user_id()

@@ -10,10 +10,7 @@ use agentcore_identity_testkit::{
 };
 use aws_sdk_bedrockagentcore::error::ProvideErrorMetadata;
 use aws_sdk_bedrockagentcore::types::{Oauth2FlowType, SessionStatus, UserIdentifier};
-use aws_sdk_bedrockagentcorecontrol::types::{
-    CredentialProviderVendorType, CustomOauth2ProviderConfigInput,
-    Oauth2AuthorizationServerMetadata, Oauth2Discovery, Oauth2ProviderConfigInput,
-};
+use aws_sdk_bedrockagentcorecontrol::types::{Oauth2AuthorizationServerMetadata, Oauth2Discovery};
 use base64::Engine;
 
 const RETURN_URL: &str = "http://localhost:9/oauth2/return";
@@ -23,28 +20,6 @@ struct Env {
     idp: TestIdp,
     dp: aws_sdk_bedrockagentcore::Client,
     cp: aws_sdk_bedrockagentcorecontrol::Client,
-}
-
-async fn custom(
-    cp: &aws_sdk_bedrockagentcorecontrol::Client,
-    name: &str,
-    discovery: Oauth2Discovery,
-    id: &str,
-    secret: &str,
-) {
-    cp.create_oauth2_credential_provider()
-        .name(name)
-        .credential_provider_vendor(CredentialProviderVendorType::CustomOauth2)
-        .oauth2_provider_config_input(Oauth2ProviderConfigInput::CustomOauth2ProviderConfig(
-            CustomOauth2ProviderConfigInput::builder()
-                .oauth_discovery(discovery)
-                .client_id(id)
-                .client_secret(secret)
-                .build(),
-        ))
-        .send()
-        .await
-        .unwrap();
 }
 
 async fn env_with(idp: TestIdp) -> Env {
@@ -57,9 +32,9 @@ async fn env_with(idp: TestIdp) -> Env {
         .await
         .unwrap();
     let disc = || Oauth2Discovery::DiscoveryUrl(idp.discovery_url());
-    custom(&cp, "idp-m2m", disc(), M2M_CLIENT_ID, M2M_CLIENT_SECRET).await;
-    custom(&cp, "idp-web", disc(), WEB_CLIENT_ID, WEB_CLIENT_SECRET).await;
-    custom(&cp, "idp-bad", disc(), M2M_CLIENT_ID, "wrong-secret").await;
+    common::custom_oauth2_provider(&cp, "idp-m2m", disc(), M2M_CLIENT_ID, M2M_CLIENT_SECRET).await;
+    common::custom_oauth2_provider(&cp, "idp-web", disc(), WEB_CLIENT_ID, WEB_CLIENT_SECRET).await;
+    common::custom_oauth2_provider(&cp, "idp-bad", disc(), M2M_CLIENT_ID, "wrong-secret").await;
     let meta = Oauth2AuthorizationServerMetadata::builder()
         .issuer(idp.issuer())
         .authorization_endpoint(idp.authorization_endpoint())
@@ -67,7 +42,7 @@ async fn env_with(idp: TestIdp) -> Env {
         .token_endpoint_auth_methods("client_secret_post")
         .build()
         .unwrap();
-    custom(
+    common::custom_oauth2_provider(
         &cp,
         "idp-m2m-post",
         Oauth2Discovery::AuthorizationServerMetadata(meta),
@@ -522,7 +497,7 @@ async fn sessions_expire_and_unknown_states_are_refused() {
         .token_endpoint("https://idp.example/token")
         .build()
         .unwrap();
-    custom(
+    common::custom_oauth2_provider(
         &cp,
         "static",
         Oauth2Discovery::AuthorizationServerMetadata(meta),

@@ -9,10 +9,7 @@ use agentcore_identity_testkit::{
 };
 use aws_sdk_bedrockagentcore::error::ProvideErrorMetadata;
 use aws_sdk_bedrockagentcore::types::Oauth2FlowType;
-use aws_sdk_bedrockagentcorecontrol::types::{
-    CredentialProviderVendorType, CustomOauth2ProviderConfigInput, Oauth2Discovery,
-    Oauth2ProviderConfigInput,
-};
+use aws_sdk_bedrockagentcorecontrol::types::Oauth2Discovery;
 use base64::Engine;
 
 fn claims(jwt: &str) -> serde_json::Value {
@@ -32,19 +29,14 @@ async fn provider(
     id: &str,
     secret: &str,
 ) {
-    cp.create_oauth2_credential_provider()
-        .name(name)
-        .credential_provider_vendor(CredentialProviderVendorType::CustomOauth2)
-        .oauth2_provider_config_input(Oauth2ProviderConfigInput::CustomOauth2ProviderConfig(
-            CustomOauth2ProviderConfigInput::builder()
-                .oauth_discovery(Oauth2Discovery::DiscoveryUrl(idp.discovery_url()))
-                .client_id(id)
-                .client_secret(secret)
-                .build(),
-        ))
-        .send()
-        .await
-        .unwrap();
+    common::custom_oauth2_provider(
+        cp,
+        name,
+        Oauth2Discovery::DiscoveryUrl(idp.discovery_url()),
+        id,
+        secret,
+    )
+    .await;
 }
 
 async fn wat_for_jwt(dp: &aws_sdk_bedrockagentcore::Client, jwt: &str) -> String {

@@ -73,3 +73,29 @@ pub async fn raw_json(
 ) -> (u16, Option<String>, serde_json::Value) {
     raw(endpoint, path, Some("application/json"), body.to_string()).await
 }
+
+/// Creates a `CustomOauth2` credential provider with `discovery` and the client `id` / `secret`.
+pub async fn custom_oauth2_provider(
+    cp: &aws_sdk_bedrockagentcorecontrol::Client,
+    name: &str,
+    discovery: aws_sdk_bedrockagentcorecontrol::types::Oauth2Discovery,
+    id: &str,
+    secret: &str,
+) {
+    use aws_sdk_bedrockagentcorecontrol::types::{
+        CredentialProviderVendorType, CustomOauth2ProviderConfigInput, Oauth2ProviderConfigInput,
+    };
+    cp.create_oauth2_credential_provider()
+        .name(name)
+        .credential_provider_vendor(CredentialProviderVendorType::CustomOauth2)
+        .oauth2_provider_config_input(Oauth2ProviderConfigInput::CustomOauth2ProviderConfig(
+            CustomOauth2ProviderConfigInput::builder()
+                .oauth_discovery(discovery)
+                .client_id(id)
+                .client_secret(secret)
+                .build(),
+        ))
+        .send()
+        .await
+        .unwrap();
+}
