@@ -44,9 +44,10 @@ pub(crate) fn provider_prefix(provider: &str) -> String {
 
 fn vault_key(provider: &str, parts: &[&str]) -> String {
     let mut h = Sha256::new();
+    // Length-prefixed, so no value (a user id, a custom parameter) can shift into its neighbour.
     for p in parts {
+        h.update((p.len() as u64).to_le_bytes());
         h.update(p.as_bytes());
-        h.update([0x1f]);
     }
     format!("{}{}", provider_prefix(provider), hex::encode(h.finalize()))
 }
@@ -55,7 +56,8 @@ fn norm(list: &[String]) -> String {
     let mut v: Vec<&str> = list.iter().map(String::as_str).collect();
     v.sort_unstable();
     v.dedup();
-    v.join(" ")
+    // JSON, not a separator: resources and audiences may contain any character.
+    serde_json::to_string(&v).unwrap_or_default()
 }
 
 fn random_token(bytes: usize) -> String {
@@ -177,11 +179,8 @@ where
         .iter()
         .map(|(k, v)| (k.clone(), v.clone()))
         .collect();
-    let custom_norm = custom
-        .iter()
-        .map(|(k, v)| format!("{k}={v}"))
-        .collect::<Vec<_>>()
-        .join("&");
+    // `custom_parameters` is a BTreeMap: its JSON is canonical and unambiguous.
+    let custom_norm = serde_json::to_string(&input.custom_parameters).unwrap_or_default();
     let (scopes, resources, audiences) = (
         norm(&input.scopes),
         norm(&input.resources),
@@ -670,5 +669,26 @@ pub(crate) async fn callback(
             "Authorization complete. You can close this window.".into(),
         ),
         (None, Some(f)) => CallbackOutcome::Page(400, format!("Authorization failed: {}", f.1)),
+    }
+}
+
+#[cfg(test)]
+mod key_tests {
+    use super::{norm, vault_key};
+
+    #[test]
+    fn vault_keys_are_unambiguous() {
+        // A value holding the old separator must not shift into its neighbour.
+        assert_ne!(
+            vault_key("p", &["a\u{1f}b", "c"]),
+            vault_key("p", &["a", "b\u{1f}c"])
+        );
+        // A list entry with a space is not two entries.
+        assert_ne!(norm(&["a b".into()]), norm(&["a".into(), "b".into()]));
+        // Order and duplicates do not matter.
+        assert_eq!(
+            norm(&["b".into(), "a".into(), "a".into()]),
+            norm(&["a".into(), "b".into()])
+        );
     }
 }
