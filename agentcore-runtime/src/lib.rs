@@ -1,0 +1,1 @@
+//! The AgentCore Runtime HTTP contract (being moved here).
