@@ -74,7 +74,10 @@ fn bench(c: &mut Criterion) {
             .await
             .unwrap();
         let wat = client
-            .get_workload_access_token("bench-agent", None, Some("alice"))
+            .get_workload_access_token(
+                "bench-agent",
+                agentcore_identity::WorkloadUser::UserId("alice".into()),
+            )
             .await
             .unwrap();
         agentcore_identity::set_default_client(client.clone());

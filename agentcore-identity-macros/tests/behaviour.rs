@@ -86,7 +86,10 @@ impl Env {
 
     async fn wat(&self, user: &str) -> SecretString {
         self.client
-            .get_workload_access_token(WORKLOAD, None, Some(user))
+            .get_workload_access_token(
+                WORKLOAD,
+                agentcore_identity::WorkloadUser::UserId(user.into()),
+            )
             .await
             .unwrap()
     }

@@ -45,7 +45,10 @@ async fn setup() -> Setup {
         .await
         .unwrap();
     let wat = c
-        .get_workload_access_token("agent", None, Some("alice"))
+        .get_workload_access_token(
+            "agent",
+            agentcore_identity::WorkloadUser::UserId("alice".into()),
+        )
         .await
         .unwrap();
     Setup {

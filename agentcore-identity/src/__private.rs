@@ -3,14 +3,16 @@
 pub use ::core;
 pub use ::secrecy::SecretString;
 
-pub use crate::token::{ApiKeyRequest, AuthFlow, OnAuthUrl, TokenRequest};
-pub use crate::{Credential, Error, IdentityClient};
+pub use crate::client::{IdentityClient, default_client};
+pub use crate::credential::Credential;
+pub use crate::error::Error;
+pub use crate::request::{ApiKeyRequest, AuthFlow, OnAuthUrl, TokenRequest};
 
 /// `client` or, when `None`, the process default client.
 async fn client_or_default(client: Option<IdentityClient>) -> Result<IdentityClient, Error> {
     match client {
         Some(c) => Ok(c),
-        None => crate::default_client().await,
+        None => default_client().await,
     }
 }
 

@@ -16,6 +16,10 @@
 //! * **Bounded**: at most [`CacheConfig::max_capacity`] entries (default 10 000), least recently
 //!   used first out.
 //!
+//! Beside the credentials, the client caches the workload access tokens it obtains itself
+//! (until they expire) and, in the non-blocking USER_FEDERATION mode, the pending authorization
+//! sessions (15 minutes at most).
+//!
 //! `force_authentication` bypasses the cache and replaces the entry;
 //! [`IdentityClient::invalidate_api_key`](crate::IdentityClient::invalidate_api_key) /
 //! [`invalidate_token`](crate::IdentityClient::invalidate_token) drop one entry (after a 401 from
@@ -30,7 +34,7 @@ use base64::Engine as _;
 use secrecy::SecretString;
 use sha2::{Digest, Sha256};
 
-use crate::Error;
+use crate::error::Error;
 
 /// Cache settings (see the [module docs](self)).
 #[derive(Debug, Clone)]
@@ -367,6 +371,71 @@ impl TokenCache {
             None => 0,
         }
     }
+}
+
+/// A workload access token the client obtained itself (named workload identity, local
+/// development) and its digest, computed once.
+pub(crate) struct SharedWat {
+    pub(crate) token: SecretString,
+    pub(crate) digest: [u8; 32],
+    ttl: Duration,
+}
+
+impl fmt::Debug for SharedWat {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("SharedWat([REDACTED])")
+    }
+}
+
+impl SharedWat {
+    pub(crate) fn new(token: SecretString, ttl: Duration) -> Self {
+        let digest = digest_secret(secrecy::ExposeSecret::expose_secret(&token));
+        Self { token, digest, ttl }
+    }
+}
+
+struct WatExpiry;
+
+impl moka::Expiry<Key, Arc<SharedWat>> for WatExpiry {
+    fn expire_after_create(&self, _: &Key, value: &Arc<SharedWat>, _: Instant) -> Option<Duration> {
+        Some(value.ttl)
+    }
+}
+
+/// Workload access tokens the client obtained itself, until they expire.
+pub(crate) type WatCache = moka::future::Cache<Key, Arc<SharedWat>>;
+
+pub(crate) fn wat_cache() -> WatCache {
+    moka::future::Cache::builder()
+        .max_capacity(1_000)
+        .expire_after(WatExpiry)
+        .build()
+}
+
+/// A remembered authorization session (USER_FEDERATION, non-blocking mode).
+#[derive(Clone)]
+pub(crate) struct PendingSession {
+    pub(crate) authorization_url: Arc<str>,
+    pub(crate) session_uri: Option<Arc<str>>,
+}
+
+impl fmt::Debug for PendingSession {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("PendingSession")
+            .field("authorization_url", &self.authorization_url)
+            .field("session_uri", &self.session_uri)
+            .finish()
+    }
+}
+
+/// Pending sessions by cache key, for 15 minutes at most.
+pub(crate) type SessionMap = moka::future::Cache<Key, PendingSession>;
+
+pub(crate) fn session_map() -> SessionMap {
+    moka::future::Cache::builder()
+        .max_capacity(10_000)
+        .time_to_live(Duration::from_secs(15 * 60))
+        .build()
 }
 
 #[cfg(test)]

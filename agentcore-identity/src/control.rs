@@ -1,4 +1,6 @@
-//! Typed control-plane calls: workload identities, API key and OAuth2 credential providers.
+//! The control plane's types: workload identities, API key and OAuth2 credential providers, and
+//! the configuration of an OAuth2 provider. The calls are methods of
+//! [`IdentityClient`](crate::IdentityClient) (`create_*`, `get_*`, `update_*`, `delete_*`, `list_*`).
 //!
 //! Inputs carry secrets as [`SecretString`]. Outputs are this crate's small types (name, ARN, times,
 //! ...), not the SDK's; for anything they leave out, use
@@ -11,7 +13,7 @@ use aws_sdk_bedrockagentcorecontrol::types as sdk;
 use aws_smithy_types::DateTime;
 use secrecy::{ExposeSecret, SecretString};
 
-use crate::{Error, IdentityClient};
+use crate::error::Error;
 
 fn time(t: &DateTime) -> Option<SystemTime> {
     SystemTime::try_from(*t).ok()
@@ -333,7 +335,7 @@ impl Oauth2ProviderConfig {
         }
     }
 
-    fn to_sdk(
+    pub(crate) fn to_sdk(
         &self,
     ) -> Result<
         (
@@ -463,356 +465,144 @@ fn output_client_id(out: Option<&sdk::Oauth2ProviderConfigOutput>) -> Option<Str
     id.map(str::to_owned)
 }
 
-impl IdentityClient {
-    // ---- workload identities -------------------------------------------------------------
+/// `From` for SDK outputs that carry the same fields under the same accessors.
+macro_rules! from_outputs {
+    ($target:ty: $($output:ty),+ => |$o:ident| $body:expr) => {$(
+        impl From<$output> for $target {
+            fn from($o: $output) -> Self {
+                $body
+            }
+        }
+    )+};
+}
 
-    /// Creates a workload identity; without a name, `workload-` plus 8 random hex digits
-    /// (as Python).
-    pub async fn create_workload_identity(
-        &self,
-        name: Option<&str>,
-        allowed_resource_oauth2_return_urls: &[String],
-    ) -> Result<WorkloadIdentity, Error> {
-        let name = match name {
-            Some(n) => n.to_owned(),
-            None => format!("workload-{}", crate::workload::random_user_id()),
-        };
-        tracing::debug!(workload_identity = %name, "Creating workload identity");
-        let out = self
-            .control_plane()
-            .create_workload_identity()
-            .name(&name)
-            .set_allowed_resource_oauth2_return_urls(Some(
-                allowed_resource_oauth2_return_urls.to_vec(),
-            ))
-            .send()
-            .await
-            .map_err(|e| Error::from_sdk("CreateWorkloadIdentity", e))?;
-        Ok(WorkloadIdentity {
+use aws_sdk_bedrockagentcorecontrol::operation as op;
+
+impl From<op::create_workload_identity::CreateWorkloadIdentityOutput> for WorkloadIdentity {
+    fn from(out: op::create_workload_identity::CreateWorkloadIdentityOutput) -> Self {
+        WorkloadIdentity {
             name: out.name().to_owned(),
             arn: out.workload_identity_arn().to_owned(),
             allowed_resource_oauth2_return_urls: out.allowed_resource_oauth2_return_urls().to_vec(),
             created_time: None,
             last_updated_time: None,
-        })
-    }
-
-    /// Gets a workload identity.
-    pub async fn get_workload_identity(&self, name: &str) -> Result<WorkloadIdentity, Error> {
-        let out = self
-            .control_plane()
-            .get_workload_identity()
-            .name(name)
-            .send()
-            .await
-            .map_err(|e| Error::from_sdk("GetWorkloadIdentity", e))?;
-        Ok(WorkloadIdentity {
-            name: out.name().to_owned(),
-            arn: out.workload_identity_arn().to_owned(),
-            allowed_resource_oauth2_return_urls: out.allowed_resource_oauth2_return_urls().to_vec(),
-            created_time: time(out.created_time()),
-            last_updated_time: time(out.last_updated_time()),
-        })
-    }
-
-    /// Replaces a workload identity's allowed OAuth2 return URLs.
-    pub async fn update_workload_identity(
-        &self,
-        name: &str,
-        allowed_resource_oauth2_return_urls: &[String],
-    ) -> Result<WorkloadIdentity, Error> {
-        tracing::debug!(workload_identity = name, "Updating workload identity");
-        let out = self
-            .control_plane()
-            .update_workload_identity()
-            .name(name)
-            .set_allowed_resource_oauth2_return_urls(Some(
-                allowed_resource_oauth2_return_urls.to_vec(),
-            ))
-            .send()
-            .await
-            .map_err(|e| Error::from_sdk("UpdateWorkloadIdentity", e))?;
-        Ok(WorkloadIdentity {
-            name: out.name().to_owned(),
-            arn: out.workload_identity_arn().to_owned(),
-            allowed_resource_oauth2_return_urls: out.allowed_resource_oauth2_return_urls().to_vec(),
-            created_time: time(out.created_time()),
-            last_updated_time: time(out.last_updated_time()),
-        })
-    }
-
-    /// Deletes a workload identity.
-    pub async fn delete_workload_identity(&self, name: &str) -> Result<(), Error> {
-        self.control_plane()
-            .delete_workload_identity()
-            .name(name)
-            .send()
-            .await
-            .map_err(|e| Error::from_sdk("DeleteWorkloadIdentity", e))?;
-        Ok(())
-    }
-
-    /// Lists all workload identities (every page).
-    pub async fn list_workload_identities(&self) -> Result<Vec<WorkloadIdentity>, Error> {
-        let mut pages = self
-            .control_plane()
-            .list_workload_identities()
-            .max_results(20)
-            .into_paginator()
-            .send();
-        let mut all = Vec::new();
-        while let Some(page) = pages.next().await {
-            let page = page.map_err(|e| Error::from_sdk("ListWorkloadIdentities", e))?;
-            all.extend(page.workload_identities().iter().map(|w| WorkloadIdentity {
-                name: w.name().to_owned(),
-                arn: w.workload_identity_arn().to_owned(),
-                allowed_resource_oauth2_return_urls: Vec::new(),
-                created_time: None,
-                last_updated_time: None,
-            }));
         }
-        Ok(all)
     }
+}
 
-    // ---- API key credential providers ----------------------------------------------------
+from_outputs!(WorkloadIdentity:
+    op::get_workload_identity::GetWorkloadIdentityOutput,
+    op::update_workload_identity::UpdateWorkloadIdentityOutput
+    => |out| WorkloadIdentity {
+        name: out.name().to_owned(),
+        arn: out.workload_identity_arn().to_owned(),
+        allowed_resource_oauth2_return_urls: out.allowed_resource_oauth2_return_urls().to_vec(),
+        created_time: time(out.created_time()),
+        last_updated_time: time(out.last_updated_time()),
+    }
+);
 
-    /// Creates an API key credential provider holding `api_key`.
-    pub async fn create_api_key_credential_provider(
-        &self,
-        name: &str,
-        api_key: SecretString,
-    ) -> Result<ApiKeyCredentialProvider, Error> {
-        tracing::debug!(provider = name, "Creating API key credential provider");
-        let out = self
-            .control_plane()
-            .create_api_key_credential_provider()
-            .name(name)
-            .api_key(api_key.expose_secret())
-            .send()
-            .await
-            .map_err(|e| Error::from_sdk("CreateApiKeyCredentialProvider", e))?;
-        Ok(ApiKeyCredentialProvider {
+impl From<&sdk::WorkloadIdentityType> for WorkloadIdentity {
+    fn from(w: &sdk::WorkloadIdentityType) -> Self {
+        WorkloadIdentity {
+            name: w.name().to_owned(),
+            arn: w.workload_identity_arn().to_owned(),
+            allowed_resource_oauth2_return_urls: Vec::new(),
+            created_time: None,
+            last_updated_time: None,
+        }
+    }
+}
+
+impl From<op::create_api_key_credential_provider::CreateApiKeyCredentialProviderOutput>
+    for ApiKeyCredentialProvider
+{
+    fn from(
+        out: op::create_api_key_credential_provider::CreateApiKeyCredentialProviderOutput,
+    ) -> Self {
+        ApiKeyCredentialProvider {
             name: out.name().to_owned(),
             arn: out.credential_provider_arn().to_owned(),
             api_key_secret_arn: out.api_key_secret_arn().map(|s| s.secret_arn().to_owned()),
             created_time: None,
             last_updated_time: None,
-        })
-    }
-
-    /// Gets an API key credential provider (never the key).
-    pub async fn get_api_key_credential_provider(
-        &self,
-        name: &str,
-    ) -> Result<ApiKeyCredentialProvider, Error> {
-        let out = self
-            .control_plane()
-            .get_api_key_credential_provider()
-            .name(name)
-            .send()
-            .await
-            .map_err(|e| Error::from_sdk("GetApiKeyCredentialProvider", e))?;
-        Ok(ApiKeyCredentialProvider {
-            name: out.name().to_owned(),
-            arn: out.credential_provider_arn().to_owned(),
-            api_key_secret_arn: out.api_key_secret_arn().map(|s| s.secret_arn().to_owned()),
-            created_time: time(out.created_time()),
-            last_updated_time: time(out.last_updated_time()),
-        })
-    }
-
-    /// Replaces the key of an API key credential provider.
-    pub async fn update_api_key_credential_provider(
-        &self,
-        name: &str,
-        api_key: SecretString,
-    ) -> Result<ApiKeyCredentialProvider, Error> {
-        let out = self
-            .control_plane()
-            .update_api_key_credential_provider()
-            .name(name)
-            .api_key(api_key.expose_secret())
-            .send()
-            .await
-            .map_err(|e| Error::from_sdk("UpdateApiKeyCredentialProvider", e))?;
-        Ok(ApiKeyCredentialProvider {
-            name: out.name().to_owned(),
-            arn: out.credential_provider_arn().to_owned(),
-            api_key_secret_arn: out.api_key_secret_arn().map(|s| s.secret_arn().to_owned()),
-            created_time: time(out.created_time()),
-            last_updated_time: time(out.last_updated_time()),
-        })
-    }
-
-    /// Deletes an API key credential provider.
-    pub async fn delete_api_key_credential_provider(&self, name: &str) -> Result<(), Error> {
-        self.control_plane()
-            .delete_api_key_credential_provider()
-            .name(name)
-            .send()
-            .await
-            .map_err(|e| Error::from_sdk("DeleteApiKeyCredentialProvider", e))?;
-        Ok(())
-    }
-
-    /// Lists all API key credential providers (every page).
-    pub async fn list_api_key_credential_providers(
-        &self,
-    ) -> Result<Vec<ApiKeyCredentialProvider>, Error> {
-        let mut pages = self
-            .control_plane()
-            .list_api_key_credential_providers()
-            .max_results(100)
-            .into_paginator()
-            .send();
-        let mut all = Vec::new();
-        while let Some(page) = pages.next().await {
-            let page = page.map_err(|e| Error::from_sdk("ListApiKeyCredentialProviders", e))?;
-            all.extend(
-                page.credential_providers()
-                    .iter()
-                    .map(|p| ApiKeyCredentialProvider {
-                        name: p.name().to_owned(),
-                        arn: p.credential_provider_arn().to_owned(),
-                        api_key_secret_arn: None,
-                        created_time: time(p.created_time()),
-                        last_updated_time: time(p.last_updated_time()),
-                    }),
-            );
         }
-        Ok(all)
     }
+}
 
-    // ---- OAuth2 credential providers -----------------------------------------------------
+from_outputs!(ApiKeyCredentialProvider:
+    op::get_api_key_credential_provider::GetApiKeyCredentialProviderOutput,
+    op::update_api_key_credential_provider::UpdateApiKeyCredentialProviderOutput
+    => |out| ApiKeyCredentialProvider {
+        name: out.name().to_owned(),
+        arn: out.credential_provider_arn().to_owned(),
+        api_key_secret_arn: out.api_key_secret_arn().map(|s| s.secret_arn().to_owned()),
+        created_time: time(out.created_time()),
+        last_updated_time: time(out.last_updated_time()),
+    }
+);
 
-    /// Creates an OAuth2 credential provider.
-    pub async fn create_oauth2_credential_provider(
-        &self,
-        name: &str,
-        config: Oauth2ProviderConfig,
-    ) -> Result<Oauth2CredentialProvider, Error> {
-        tracing::debug!(
-            provider = name,
-            vendor = config.vendor_name(),
-            "Creating OAuth2 credential provider"
-        );
-        let (vendor, input) = config.to_sdk()?;
-        let out = self
-            .control_plane()
-            .create_oauth2_credential_provider()
-            .name(name)
-            .credential_provider_vendor(vendor)
-            .oauth2_provider_config_input(input)
-            .send()
-            .await
-            .map_err(|e| Error::from_sdk("CreateOauth2CredentialProvider", e))?;
-        Ok(Oauth2CredentialProvider {
+impl From<&sdk::ApiKeyCredentialProviderItem> for ApiKeyCredentialProvider {
+    fn from(p: &sdk::ApiKeyCredentialProviderItem) -> Self {
+        ApiKeyCredentialProvider {
+            name: p.name().to_owned(),
+            arn: p.credential_provider_arn().to_owned(),
+            api_key_secret_arn: None,
+            created_time: time(p.created_time()),
+            last_updated_time: time(p.last_updated_time()),
+        }
+    }
+}
+
+/// The vendor is not in the create output: the caller sets it from the configuration.
+impl From<op::create_oauth2_credential_provider::CreateOauth2CredentialProviderOutput>
+    for Oauth2CredentialProvider
+{
+    fn from(
+        out: op::create_oauth2_credential_provider::CreateOauth2CredentialProviderOutput,
+    ) -> Self {
+        Oauth2CredentialProvider {
             name: out.name().to_owned(),
             arn: out.credential_provider_arn().to_owned(),
-            vendor: Some(config.vendor_name().to_owned()),
+            vendor: None,
             client_id: output_client_id(out.oauth2_provider_config_output()),
             callback_url: out.callback_url().map(str::to_owned),
             client_secret_arn: out.client_secret_arn().map(|s| s.secret_arn().to_owned()),
             status: out.status().map(|s| s.as_str().to_owned()),
             created_time: None,
             last_updated_time: None,
-        })
-    }
-
-    /// Gets an OAuth2 credential provider (never the client secret).
-    pub async fn get_oauth2_credential_provider(
-        &self,
-        name: &str,
-    ) -> Result<Oauth2CredentialProvider, Error> {
-        let out = self
-            .control_plane()
-            .get_oauth2_credential_provider()
-            .name(name)
-            .send()
-            .await
-            .map_err(|e| Error::from_sdk("GetOauth2CredentialProvider", e))?;
-        Ok(Oauth2CredentialProvider {
-            name: out.name().to_owned(),
-            arn: out.credential_provider_arn().to_owned(),
-            vendor: Some(out.credential_provider_vendor().as_str().to_owned()),
-            client_id: output_client_id(out.oauth2_provider_config_output()),
-            callback_url: out.callback_url().map(str::to_owned),
-            client_secret_arn: out.client_secret_arn().map(|s| s.secret_arn().to_owned()),
-            status: out.status().map(|s| s.as_str().to_owned()),
-            created_time: time(out.created_time()),
-            last_updated_time: time(out.last_updated_time()),
-        })
-    }
-
-    /// Replaces an OAuth2 credential provider's configuration.
-    pub async fn update_oauth2_credential_provider(
-        &self,
-        name: &str,
-        config: Oauth2ProviderConfig,
-    ) -> Result<Oauth2CredentialProvider, Error> {
-        let (vendor, input) = config.to_sdk()?;
-        let out = self
-            .control_plane()
-            .update_oauth2_credential_provider()
-            .name(name)
-            .credential_provider_vendor(vendor)
-            .oauth2_provider_config_input(input)
-            .send()
-            .await
-            .map_err(|e| Error::from_sdk("UpdateOauth2CredentialProvider", e))?;
-        Ok(Oauth2CredentialProvider {
-            name: out.name().to_owned(),
-            arn: out.credential_provider_arn().to_owned(),
-            vendor: Some(out.credential_provider_vendor().as_str().to_owned()),
-            client_id: output_client_id(out.oauth2_provider_config_output()),
-            callback_url: out.callback_url().map(str::to_owned),
-            client_secret_arn: out.client_secret_arn().map(|s| s.secret_arn().to_owned()),
-            status: out.status().map(|s| s.as_str().to_owned()),
-            created_time: time(out.created_time()),
-            last_updated_time: time(out.last_updated_time()),
-        })
-    }
-
-    /// Deletes an OAuth2 credential provider.
-    pub async fn delete_oauth2_credential_provider(&self, name: &str) -> Result<(), Error> {
-        self.control_plane()
-            .delete_oauth2_credential_provider()
-            .name(name)
-            .send()
-            .await
-            .map_err(|e| Error::from_sdk("DeleteOauth2CredentialProvider", e))?;
-        Ok(())
-    }
-
-    /// Lists all OAuth2 credential providers (every page).
-    pub async fn list_oauth2_credential_providers(
-        &self,
-    ) -> Result<Vec<Oauth2CredentialProvider>, Error> {
-        let mut pages = self
-            .control_plane()
-            .list_oauth2_credential_providers()
-            .max_results(20)
-            .into_paginator()
-            .send();
-        let mut all = Vec::new();
-        while let Some(page) = pages.next().await {
-            let page = page.map_err(|e| Error::from_sdk("ListOauth2CredentialProviders", e))?;
-            all.extend(
-                page.credential_providers()
-                    .iter()
-                    .map(|p| Oauth2CredentialProvider {
-                        name: p.name().to_owned(),
-                        arn: p.credential_provider_arn().to_owned(),
-                        vendor: Some(p.credential_provider_vendor().as_str().to_owned()),
-                        client_id: None,
-                        callback_url: None,
-                        client_secret_arn: None,
-                        status: None,
-                        created_time: time(p.created_time()),
-                        last_updated_time: time(p.last_updated_time()),
-                    }),
-            );
         }
-        Ok(all)
+    }
+}
+
+from_outputs!(Oauth2CredentialProvider:
+    op::get_oauth2_credential_provider::GetOauth2CredentialProviderOutput,
+    op::update_oauth2_credential_provider::UpdateOauth2CredentialProviderOutput
+    => |out| Oauth2CredentialProvider {
+        name: out.name().to_owned(),
+        arn: out.credential_provider_arn().to_owned(),
+        vendor: Some(out.credential_provider_vendor().as_str().to_owned()),
+        client_id: output_client_id(out.oauth2_provider_config_output()),
+        callback_url: out.callback_url().map(str::to_owned),
+        client_secret_arn: out.client_secret_arn().map(|s| s.secret_arn().to_owned()),
+        status: out.status().map(|s| s.as_str().to_owned()),
+        created_time: time(out.created_time()),
+        last_updated_time: time(out.last_updated_time()),
+    }
+);
+
+impl From<&sdk::Oauth2CredentialProviderItem> for Oauth2CredentialProvider {
+    fn from(p: &sdk::Oauth2CredentialProviderItem) -> Self {
+        Oauth2CredentialProvider {
+            name: p.name().to_owned(),
+            arn: p.credential_provider_arn().to_owned(),
+            vendor: Some(p.credential_provider_vendor().as_str().to_owned()),
+            client_id: None,
+            callback_url: None,
+            client_secret_arn: None,
+            status: None,
+            created_time: time(p.created_time()),
+            last_updated_time: time(p.last_updated_time()),
+        }
     }
 }

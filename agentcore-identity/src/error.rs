@@ -22,6 +22,7 @@ type Source = Arc<dyn StdError + Send + Sync + 'static>;
 pub enum Error {
     /// The AgentCore Identity service answered with an error.
     #[error("{operation} failed: {kind}: {message}{}", FieldList(.fields))]
+    #[non_exhaustive]
     Service {
         /// The operation that failed, e.g. `"GetResourceApiKey"`.
         operation: &'static str,
@@ -37,6 +38,7 @@ pub enum Error {
 
     /// The request never got a service answer (connection, timeout, signing, unparsable response).
     #[error("{operation} failed: {message}")]
+    #[non_exhaustive]
     Transport {
         /// The operation that failed.
         operation: &'static str,
@@ -52,6 +54,7 @@ pub enum Error {
     /// Hand `authorization_url` to the user; call again with the same request once they have
     /// consented: the client remembers `session_uri` and sends it with the next call.
     #[error("user authorization required: {authorization_url}")]
+    #[non_exhaustive]
     AuthorizationRequired {
         /// The URL the user has to open.
         authorization_url: String,
@@ -61,6 +64,7 @@ pub enum Error {
 
     /// The service reported `sessionStatus: FAILED` for the authorization session.
     #[error("authorization session failed for credential provider `{provider}`")]
+    #[non_exhaustive]
     AuthorizationFailed {
         /// The credential provider.
         provider: String,
@@ -73,6 +77,7 @@ pub enum Error {
         "polling timed out after {}s; user may not have completed authorization at {authorization_url}",
         .waited.as_secs()
     )]
+    #[non_exhaustive]
     PollTimeout {
         /// The URL the user never completed.
         authorization_url: String,
@@ -81,26 +86,28 @@ pub enum Error {
     },
 
     /// The service answered `GetResourceOauth2Token` with neither a token nor an authorization URL.
-    #[error("Identity service did not return a token or an authorization URL")]
+    #[error("the identity service returned neither a token nor an authorization URL")]
     NoTokenOrAuthorizationUrl,
 
     /// No workload access token in the request context (and none was needed from elsewhere).
     #[error(
-        "No workload access token available in context. Ensure the agent is running on AgentCore runtime."
+        "no workload access token in the request context; ensure the agent runs on AgentCore \
+         Runtime, or set one with RequestContext::with_workload_access_token"
     )]
     NoWorkloadAccessToken,
 
     /// Running in a container (`DOCKER_CONTAINER=1`) without a workload access token in context:
     /// the local development flow is refused, as in the Python SDK.
     #[error(
-        "Workload access token has not been set. If invoking agent runtime via SIGV4 inbound auth, \
-         please specify the X-Amzn-Bedrock-AgentCore-Runtime-User-Id header and retry. \
-         For details, see - https://docs.aws.amazon.com/bedrock-agentcore/latest/devguide/runtime-oauth.html"
+        "workload access token has not been set; if invoking agent runtime via SigV4 inbound \
+         auth, specify the X-Amzn-Bedrock-AgentCore-Runtime-User-Id header and retry (see \
+         https://docs.aws.amazon.com/bedrock-agentcore/latest/devguide/runtime-oauth.html)"
     )]
     LocalDevRefusedInContainer,
 
     /// The local development flow (`.agentcore.json`) failed.
     #[error("local development setup failed: {message}")]
+    #[non_exhaustive]
     LocalDev {
         /// What failed.
         message: String,
@@ -111,6 +118,7 @@ pub enum Error {
 
     /// The region is not a well-formed AWS region name.
     #[error("invalid AWS region {region:?}: expected something like `us-west-2`")]
+    #[non_exhaustive]
     InvalidRegion {
         /// The rejected value.
         region: String,
@@ -118,6 +126,7 @@ pub enum Error {
 
     /// The client configuration is invalid (e.g. a malformed endpoint URL).
     #[error("invalid configuration: {message}")]
+    #[non_exhaustive]
     Config {
         /// What is wrong.
         message: String,
@@ -145,6 +154,15 @@ impl Error {
             self.service_kind(),
             Some(ServiceErrorKind::ResourceNotFound)
         )
+    }
+
+    /// The error a [`TokenPoller`](crate::TokenPoller) returns when it gives up waiting for the
+    /// user to authorize at `authorization_url`.
+    pub fn poll_timeout(authorization_url: impl Into<String>, waited: Duration) -> Self {
+        Error::PollTimeout {
+            authorization_url: authorization_url.into(),
+            waited,
+        }
     }
 
     pub(crate) fn local_dev(
@@ -200,30 +218,16 @@ impl Error {
                     SdkError::ResponseError(_) => "could not read the response",
                     _ => "request failed",
                 };
-                let detail = source_chain(&other);
+                // The message says only this error's own part; the cause chain is `source()`
+                // (so `anyhow` and other reporters print each cause once).
                 Error::Transport {
                     operation,
-                    message: if detail.is_empty() {
-                        message.to_owned()
-                    } else {
-                        format!("{message}: {detail}")
-                    },
+                    message: message.to_owned(),
                     source: Some(Arc::new(other)),
                 }
             }
         }
     }
-}
-
-/// The sources of an SDK error, joined (they describe the connection, never the request body).
-fn source_chain(err: &(dyn StdError + 'static)) -> String {
-    let mut parts = Vec::new();
-    let mut cur = err.source();
-    while let Some(e) = cur {
-        parts.push(e.to_string());
-        cur = e.source();
-    }
-    parts.join(": ")
 }
 
 fn parse_field_list(body: &[u8]) -> Vec<FieldError> {

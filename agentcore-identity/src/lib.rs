@@ -1,11 +1,11 @@
-//! Amazon Bedrock AgentCore Identity for Rust agents: get API keys and OAuth2 tokens for the
-//! services your agent calls from the AgentCore token vault, cached safely, with the behaviour of
-//! the official Python SDK, on the official AWS SDK for Rust.
+//! Amazon Bedrock AgentCore Identity for Rust agents: the API keys and OAuth2 tokens your agent
+//! needs for the services it calls, from the AgentCore token vault, cached safely, with the
+//! behaviour of the official Python SDK, on the official AWS SDK for Rust.
 //!
 //! ```no_run
 //! use agentcore_identity::{ApiKeyRequest, AuthFlow, IdentityClient, TokenRequest};
 //! use agentcore_identity::context::RequestContext;
-//! use secrecy::{ExposeSecret, SecretString};
+//! use agentcore_identity::{ExposeSecret, SecretString};
 //!
 //! #[tokio::main]
 //! async fn main() -> Result<(), agentcore_identity::Error> {
@@ -40,35 +40,42 @@
 //! ```
 //!
 //! # What is where
-//! - [`IdentityClient`]: construction ([`IdentityClient::builder`]), the data plane
+//! - [`IdentityClient`]: construction ([`IdentityClient::new`], [`IdentityClient::from_env`],
+//!   [`IdentityClient::builder`]), the data plane
 //!   ([`get_api_key`](IdentityClient::get_api_key), [`get_token`](IdentityClient::get_token),
 //!   [`get_workload_access_token`](IdentityClient::get_workload_access_token),
-//!   [`complete_resource_token_auth`](IdentityClient::complete_resource_token_auth)) and the
-//!   typed control plane ([`control`]).
+//!   [`complete_resource_token_auth`](IdentityClient::complete_resource_token_auth)), the
+//!   typed control plane (types in [`control`]) and where each call's workload access token
+//!   comes from.
+//! - [`ApiKeyRequest`], [`TokenRequest`], [`AuthFlow`], [`WorkloadUser`]: what a call asks for.
 //! - [`context`]: the per-request context (task-local) and how to carry it into spawned tasks.
-//! - [`workload`]: where the workload access token comes from, including local development with
-//!   `.agentcore.json`.
 //! - [`cache`]: the token cache (keying, expiry, single-flight).
 //! - [`poller`]: waiting for user consent ([`TokenPoller`]).
 //! - [`Error`]: the one error type; no secret is ever printed.
 //!
 //! # Features
 //! - `macros` (default): `#[requires_api_key]`, `#[requires_access_token]`, `#[requires_wat]`.
+//! - `callback-server`: [`callback::CallbackServer`], the loopback page that binds a 3LO
+//!   consent to the local user during development (the starter toolkit's `127.0.0.1:8081`).
+//!
+//! The AgentCore Runtime HTTP contract (`/invocations`, `/ping`) and the tower layer that fills
+//! the request context from the Runtime's headers are in the `agentcore-runtime` crate; the
+//! offline AgentCore Identity service is `agentcore-identity-local`.
 
 #![cfg_attr(docsrs, feature(doc_cfg))]
 #![doc(test(no_crate_inject, attr(deny(warnings))))]
 
-#[cfg(feature = "app")]
-pub mod app;
 pub mod cache;
+#[cfg(feature = "callback-server")]
+#[cfg_attr(docsrs, doc(cfg(feature = "callback-server")))]
+pub mod callback;
 mod client;
 pub mod context;
 pub mod control;
 mod credential;
 mod error;
 pub mod poller;
-mod token;
-pub mod workload;
+mod request;
 
 #[doc(hidden)]
 #[path = "__private.rs"]
@@ -82,13 +89,14 @@ pub use agentcore_identity_macros::{requires_access_token, requires_api_key, req
 pub use cache::CacheConfig;
 pub use client::{
     DEFAULT_LOCAL_CONFIG_PATH, DEFAULT_REGION, IdentityClient, IdentityClientBuilder,
-    validate_region,
+    default_client, set_default_client, validate_region,
 };
 pub use credential::Credential;
 pub use error::{Error, FieldError, ServiceErrorKind};
 pub use poller::{DefaultTokenPoller, PollHandle, PollOutcome, TokenPoller};
-pub use token::{
+pub use request::{
     ApiKeyRequest, AuthFlow, OnAuthUrl, ParseAuthFlowError, TokenRequest, UserIdentifier,
+    WorkloadIdentityRef, WorkloadUser,
 };
 
 /// Re-exported: the secret types credentials are handed out as.
@@ -96,42 +104,3 @@ pub use secrecy;
 /// The type every credential is handed out as: `Debug` prints `[REDACTED]`, zeroed on drop.
 #[doc(no_inline)]
 pub use secrecy::{ExposeSecret, SecretString};
-
-use std::sync::RwLock;
-
-static DEFAULT_CLIENT: RwLock<Option<IdentityClient>> = RwLock::new(None);
-static DEFAULT_INIT: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
-
-/// Sets the process default client, used by the macros (and [`default_client`]) when no client is
-/// given; returns the previous one.
-///
-/// Without a call, the default is built on first use from the environment (like
-/// `IdentityClient::builder().build()`).
-pub fn set_default_client(client: IdentityClient) -> Option<IdentityClient> {
-    DEFAULT_CLIENT
-        .write()
-        .unwrap_or_else(|e| e.into_inner())
-        .replace(client)
-}
-
-/// The process default client: the one given to [`set_default_client`], else one built (once)
-/// from the environment.
-pub async fn default_client() -> Result<IdentityClient, Error> {
-    if let Some(c) = current_default() {
-        return Ok(c);
-    }
-    let _guard = DEFAULT_INIT.lock().await;
-    if let Some(c) = current_default() {
-        return Ok(c);
-    }
-    let client = IdentityClient::builder().build().await?;
-    let mut slot = DEFAULT_CLIENT.write().unwrap_or_else(|e| e.into_inner());
-    Ok(slot.get_or_insert(client).clone())
-}
-
-fn current_default() -> Option<IdentityClient> {
-    DEFAULT_CLIENT
-        .read()
-        .unwrap_or_else(|e| e.into_inner())
-        .clone()
-}

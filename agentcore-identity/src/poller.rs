@@ -6,14 +6,15 @@
 //! future of the call stops polling.
 
 use std::fmt;
+use std::future::Future;
+use std::pin::Pin;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::Duration;
 
 use async_trait::async_trait;
 use secrecy::SecretString;
 
-use crate::Error;
-use crate::token::OAuth2Call;
+use crate::error::Error;
 
 /// Python's default polling interval: 5 s.
 pub const DEFAULT_POLL_INTERVAL: Duration = Duration::from_secs(5);
@@ -26,7 +27,7 @@ pub const DEFAULT_POLL_TIMEOUT: Duration = Duration::from_secs(600);
 ///
 /// ```
 /// use agentcore_identity::{Error, PollHandle, PollOutcome, TokenPoller};
-/// use secrecy::SecretString;
+/// use agentcore_identity::SecretString;
 ///
 /// /// Polls every 100 ms, at most 50 times.
 /// #[derive(Debug)]
@@ -41,10 +42,10 @@ pub const DEFAULT_POLL_TIMEOUT: Duration = Duration::from_secs(600);
 ///                 return Ok(token);
 ///             }
 ///         }
-///         Err(Error::PollTimeout {
-///             authorization_url: handle.authorization_url().to_owned(),
-///             waited: std::time::Duration::from_secs(5),
-///         })
+///         Err(Error::poll_timeout(
+///             handle.authorization_url(),
+///             std::time::Duration::from_secs(5),
+///         ))
 ///     }
 /// }
 ///
@@ -68,25 +69,48 @@ pub enum PollOutcome {
     Pending,
 }
 
+/// One poll attempt's future.
+pub(crate) type PollFuture<'a> =
+    Pin<Box<dyn Future<Output = Result<PollOutcome, Error>> + Send + 'a>>;
+
+/// What a [`PollHandle`] asks: the data plane implements it with one `GetResourceOauth2Token`
+/// carrying the session URI (a `FAILED` session is an error).
+pub(crate) trait PollSource: Send + Sync {
+    /// Asks the service once.
+    fn poll(&self) -> PollFuture<'_>;
+    /// The credential provider the token is for.
+    fn provider_name(&self) -> &str;
+    /// The session sent with every poll.
+    fn session_uri(&self) -> Option<&str>;
+}
+
 /// Performs poll attempts for one authorization session; handed to [`TokenPoller`]s.
 pub struct PollHandle<'a> {
-    pub(crate) call: &'a OAuth2Call<'a>,
-    pub(crate) authorization_url: &'a str,
-    pub(crate) attempts: AtomicU32,
+    source: &'a dyn PollSource,
+    authorization_url: &'a str,
+    attempts: AtomicU32,
 }
 
 impl fmt::Debug for PollHandle<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("PollHandle")
-            .field("provider", &self.call.provider)
+            .field("provider", &self.source.provider_name())
             .field("authorization_url", &self.authorization_url)
-            .field("session_uri", &self.call.session_uri)
+            .field("session_uri", &self.source.session_uri())
             .field("attempts", &self.attempts())
             .finish()
     }
 }
 
-impl PollHandle<'_> {
+impl<'a> PollHandle<'a> {
+    pub(crate) fn new(source: &'a dyn PollSource, authorization_url: &'a str) -> Self {
+        Self {
+            source,
+            authorization_url,
+            attempts: AtomicU32::new(0),
+        }
+    }
+
     /// The URL the user was sent to.
     pub fn authorization_url(&self) -> &str {
         self.authorization_url
@@ -94,12 +118,12 @@ impl PollHandle<'_> {
 
     /// The session the service opened, sent with every poll.
     pub fn session_uri(&self) -> Option<&str> {
-        self.call.session_uri.as_deref()
+        self.source.session_uri()
     }
 
     /// The credential provider the token is for.
     pub fn provider_name(&self) -> &str {
-        self.call.provider
+        self.source.provider_name()
     }
 
     /// How many attempts were made so far.
@@ -113,26 +137,14 @@ impl PollHandle<'_> {
     /// and with any service error.
     pub async fn poll_once(&self) -> Result<PollOutcome, Error> {
         let attempt = self.attempts.fetch_add(1, Ordering::Relaxed) + 1;
-        let out = self.call.send().await?;
+        let outcome = self.source.poll().await?;
         tracing::debug!(
-            provider = self.call.provider,
+            provider = self.provider_name(),
             attempt,
-            ready = out.access_token().is_some(),
+            ready = matches!(outcome, PollOutcome::Ready(_)),
             "poll attempt"
         );
-        if let Some(token) = out.access_token() {
-            return Ok(PollOutcome::Ready(SecretString::from(token)));
-        }
-        if matches!(
-            out.session_status(),
-            Some(aws_sdk_bedrockagentcore::types::SessionStatus::Failed)
-        ) {
-            return Err(Error::AuthorizationFailed {
-                provider: self.call.provider.to_owned(),
-                session_uri: self.call.session_uri.clone(),
-            });
-        }
-        Ok(PollOutcome::Pending)
+        Ok(outcome)
     }
 }
 

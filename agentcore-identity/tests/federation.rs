@@ -79,7 +79,10 @@ async fn env() -> Env {
 impl Env {
     async fn wat(&self, user: &str) -> SecretString {
         self.client
-            .get_workload_access_token("agent", None, Some(user))
+            .get_workload_access_token(
+                "agent",
+                agentcore_identity::WorkloadUser::UserId(user.into()),
+            )
             .await
             .unwrap()
     }

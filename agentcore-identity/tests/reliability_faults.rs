@@ -39,7 +39,10 @@ async fn setup() -> (ServiceHandle, IdentityClient, SecretString) {
             .unwrap();
     }
     let wat = client
-        .get_workload_access_token("faults-agent", None, Some("alice"))
+        .get_workload_access_token(
+            "faults-agent",
+            agentcore_identity::WorkloadUser::UserId("alice".into()),
+        )
         .await
         .unwrap();
     (svc, client, wat)

@@ -138,7 +138,10 @@ async fn concurrent_clients_lose_no_write() {
         .await
         .expect("workload identity");
     let wat = admin
-        .get_workload_access_token(WORKLOAD, None, Some("load-user"))
+        .get_workload_access_token(
+            WORKLOAD,
+            agentcore_identity::WorkloadUser::UserId("load-user".into()),
+        )
         .await
         .expect("workload access token");
 

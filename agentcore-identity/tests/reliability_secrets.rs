@@ -223,23 +223,28 @@ async fn scenario() {
     let user_jwt = unsigned_jwt(r#"{"sub":"carol","iss":"https://idp.example"}"#);
     secrets.push(user_jwt.clone());
     let wat_plain = c
-        .get_workload_access_token("sec-agent", None, None)
+        .get_workload_access_token("sec-agent", agentcore_identity::WorkloadUser::Agent)
         .await
         .unwrap();
     let wat_jwt = c
         .get_workload_access_token(
             "sec-agent",
-            Some(&SecretString::from(user_jwt.clone())),
-            None,
+            agentcore_identity::WorkloadUser::UserJwt(SecretString::from(user_jwt.clone())),
         )
         .await
         .unwrap();
     let wat_alice = c
-        .get_workload_access_token("sec-agent", None, Some("alice"))
+        .get_workload_access_token(
+            "sec-agent",
+            agentcore_identity::WorkloadUser::UserId("alice".into()),
+        )
         .await
         .unwrap();
     let wat_bob = c
-        .get_workload_access_token("sec-agent", None, Some("bob"))
+        .get_workload_access_token(
+            "sec-agent",
+            agentcore_identity::WorkloadUser::UserId("bob".into()),
+        )
         .await
         .unwrap();
     for w in [&wat_plain, &wat_jwt, &wat_alice, &wat_bob] {
@@ -448,8 +453,7 @@ async fn scenario() {
         offline
             .get_workload_access_token(
                 "sec-agent",
-                Some(&SecretString::from(user_jwt.clone())),
-                None,
+                agentcore_identity::WorkloadUser::UserJwt(SecretString::from(user_jwt.clone())),
             )
             .await
             .unwrap_err(),

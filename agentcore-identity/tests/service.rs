@@ -237,24 +237,26 @@ async fn workload_access_token_variants() {
         .unwrap();
 
     let plain = c
-        .get_workload_access_token("agent", None, None)
+        .get_workload_access_token("agent", agentcore_identity::WorkloadUser::Agent)
         .await
         .unwrap();
     let by_id = c
-        .get_workload_access_token("agent", None, Some("alice"))
+        .get_workload_access_token(
+            "agent",
+            agentcore_identity::WorkloadUser::UserId("alice".into()),
+        )
         .await
         .unwrap();
     assert_ne!(plain.expose_secret(), by_id.expose_secret());
     assert_eq!(svc.request_count("GetWorkloadAccessToken"), 1);
     assert_eq!(svc.request_count("GetWorkloadAccessTokenForUserId"), 1);
 
-    // A user JWT wins over a user id (with a warning), as in Python.
+    // A user JWT: GetWorkloadAccessTokenForJWT (the enum cannot name a user id beside it).
     let jwt = unsigned_jwt(r#"{"sub":"bob","iss":"https://idp.example.com"}"#);
     let by_jwt = c
         .get_workload_access_token(
             "agent",
-            Some(&SecretString::from(jwt.clone())),
-            Some("alice"),
+            agentcore_identity::WorkloadUser::UserJwt(SecretString::from(jwt.clone())),
         )
         .await
         .unwrap();

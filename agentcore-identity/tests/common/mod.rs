@@ -96,7 +96,7 @@ pub async fn workload_token(client: &IdentityClient, name: &str, user: &str) -> 
         Err(e) => panic!("create workload identity: {e}"),
     }
     client
-        .get_workload_access_token(name, None, Some(user))
+        .get_workload_access_token(name, agentcore_identity::WorkloadUser::UserId(user.into()))
         .await
         .expect("workload access token")
 }

@@ -176,7 +176,10 @@ async fn run(phase: Phase, n: usize, cache: bool) -> Result<String, Error> {
 
     let in_ctx = || async {
         let wat = client
-            .get_workload_access_token(WORKLOAD, None, Some("bench-user-rust"))
+            .get_workload_access_token(
+                WORKLOAD,
+                agentcore_identity::WorkloadUser::UserId("bench-user-rust".into()),
+            )
             .await?;
         Ok::<_, Error>(RequestContext::new().with_workload_access_token(wat))
     };

@@ -3,7 +3,7 @@
 //! An agent with the tutorial's system prompt and two tools, [`calculator`](tools::Calculator)
 //! and [`weather`](tools::Weather), on `gpt-4.1-mini` (OpenAI, Azure OpenAI or any
 //! OpenAI-compatible server), hosted with the AgentCore Runtime contract
-//! ([`agentcore_identity::app`]). The model's API key is never configured on the agent: on the
+//! ([`agentcore_runtime`]). The model's API key is never configured on the agent: on the
 //! first invocation it is fetched from the AgentCore Identity token vault (API key credential
 //! provider `openai-apikey-provider`) with `#[requires_api_key]`, and the agent is built then.
 //!
@@ -24,9 +24,9 @@ pub mod tools;
 use std::future::Future;
 use std::sync::Arc;
 
-use agentcore_identity::app::{App, Invocation, Reply};
 use agentcore_identity::control::ApiKeyCredentialProvider;
 use agentcore_identity::{ApiKeyRequest, IdentityClient, ServiceErrorKind, requires_api_key};
+use agentcore_runtime::{App, Invocation, Reply};
 use futures::StreamExt;
 use futures::stream::BoxStream;
 use secrecy::SecretString;

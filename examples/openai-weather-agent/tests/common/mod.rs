@@ -115,7 +115,10 @@ impl Identity {
             .await
             .expect("CreateWorkloadIdentity");
         self.client
-            .get_workload_access_token(workload, None, Some("alice"))
+            .get_workload_access_token(
+                workload,
+                agentcore_identity::WorkloadUser::UserId("alice".into()),
+            )
             .await
             .expect("GetWorkloadAccessTokenForUserId")
     }

@@ -1,8 +1,15 @@
-//! [`IdentityClient`]: configuration (region, endpoints, credentials) and the data-plane calls.
+//! [`IdentityClient`]: its construction (region, endpoints, credentials), its builder and the
+//! process default client. Its calls live beside it: [`data_plane`] (credentials, workload
+//! tokens), [`control_plane`] (providers, workload identities), and [`workload`] resolves the
+//! workload access token of each call.
+
+mod control_plane;
+mod data_plane;
+mod workload;
 
 use std::fmt;
 use std::path::PathBuf;
-use std::sync::Arc;
+use std::sync::{Arc, RwLock};
 use std::time::Duration;
 
 use aws_config::Region;
@@ -11,13 +18,11 @@ use aws_credential_types::Credentials;
 use aws_credential_types::provider::{
     ProvideCredentials, SharedCredentialsProvider, error::CredentialsError, future,
 };
-use secrecy::{ExposeSecret, SecretString};
 
-use crate::Error;
-use crate::cache::{CacheConfig, TokenCache};
-use crate::poller::{DefaultTokenPoller, TokenPoller};
-use crate::token::{SessionMap, UserIdentifier, session_map};
-use crate::workload::{WatCache, WorkloadIdentityRef, wat_cache};
+use crate::cache::{CacheConfig, SessionMap, TokenCache, WatCache, session_map, wat_cache};
+use crate::error::Error;
+use crate::poller::{DEFAULT_POLL_INTERVAL, DEFAULT_POLL_TIMEOUT, DefaultTokenPoller, TokenPoller};
+use crate::request::WorkloadIdentityRef;
 
 /// Python's default region when none is configured.
 pub const DEFAULT_REGION: &str = "us-west-2";
@@ -29,16 +34,42 @@ type EnvLookup = Arc<dyn Fn(&str) -> Option<String> + Send + Sync>;
 /// The client for AgentCore Identity: control plane, data plane, token flows, token cache.
 ///
 /// Cheap to clone (one `Arc`); clones share the cache. Build one per process (or use the
-/// process default, see [`set_default_client`](crate::set_default_client)).
+/// process default, see [`set_default_client`]).
 ///
 /// ```no_run
 /// # #[tokio::main] async fn main() -> Result<(), agentcore_identity::Error> {
 /// use agentcore_identity::{ApiKeyRequest, IdentityClient};
 ///
-/// let client = IdentityClient::new("us-east-1").await?;
+/// // As every AWS SDK client: from the shared configuration...
+/// let config = aws_config::load_from_env().await;
+/// let client = IdentityClient::new(&config);
+/// // ...or in one step, with the region and endpoint checks reported here.
+/// let client = IdentityClient::from_env().await?;
 /// let _key = client.get_api_key(ApiKeyRequest::new("openai-apikey-provider")).await?;
 /// # Ok(()) }
 /// ```
+///
+/// # Where the workload access token comes from
+///
+/// Every credential call acts as a workload identity, with a workload access token found, in order:
+/// 1. explicit, on the request ([`ApiKeyRequest::workload_access_token`](crate::ApiKeyRequest::workload_access_token));
+/// 2. a workload identity and user named on the request
+///    ([`TokenRequest::workload_identity`](crate::TokenRequest::workload_identity)):
+///    `GetWorkloadAccessTokenForUserId`;
+/// 3. the [`RequestContext`](crate::context::RequestContext) (AgentCore Runtime sends one with each request);
+/// 4. a workload identity and user named on the client
+///    ([`IdentityClientBuilder::workload_identity`](crate::IdentityClientBuilder::workload_identity)),
+///    for ECS/EKS hosts where `CreateWorkloadIdentity` is denied;
+/// 5. local development, as the Python SDK and compatible with its file: read (or create)
+///    `.agentcore.json` (`{"workload_identity_name": ..., "user_id": ...}`, path configurable with
+///    [`IdentityClientBuilder::local_config_path`](crate::IdentityClientBuilder::local_config_path)),
+///    create the workload identity if it is missing (with the file's name when the file names one
+///    that does not exist on the service), a random 8-hex user id if missing, then
+///    `GetWorkloadAccessTokenForUserId`. With `DOCKER_CONTAINER=1` this step is refused with
+///    [`Error::LocalDevRefusedInContainer`](crate::Error::LocalDevRefusedInContainer) (Python's message).
+///
+/// Workload access tokens obtained in steps 2, 4 and 5 are cached until they expire (a JWT's `exp`
+/// less the skew, else the opaque-token TTL).
 #[derive(Clone)]
 pub struct IdentityClient {
     pub(crate) inner: Arc<Inner>,
@@ -56,6 +87,8 @@ pub(crate) struct Inner {
     pub(crate) local_config_path: PathBuf,
     pub(crate) local_identity: tokio::sync::OnceCell<WorkloadIdentityRef>,
     env: EnvLookup,
+    /// A malformed region or endpoint found by [`IdentityClient::new`]: every call fails with it.
+    config_error: Option<Error>,
 }
 
 impl fmt::Debug for IdentityClient {
@@ -70,19 +103,25 @@ impl fmt::Debug for IdentityClient {
 }
 
 impl IdentityClient {
-    /// A client for `region`, everything else from the environment (endpoints, credentials).
-    pub async fn new(region: impl Into<String>) -> Result<Self, Error> {
-        Self::builder().region(region).build().await
-    }
-
-    /// A client from an existing `aws-config` [`SdkConfig`] (its region, credentials, endpoint).
+    /// A client from an `aws-config` [`SdkConfig`] (its region, credentials, endpoint), as every
+    /// AWS SDK client is made.
     ///
     /// `BEDROCK_AGENTCORE_DP_ENDPOINT` / `BEDROCK_AGENTCORE_CP_ENDPOINT` still apply (as in
     /// Python); without a region in `config`, the region comes from `AWS_REGION` or `us-west-2`.
-    pub fn from_conf(config: &SdkConfig) -> Result<Self, Error> {
-        Self::builder()
-            .sdk_config(config.clone())
-            .build_from_sdk_config()
+    ///
+    /// It does not fail: a malformed region or endpoint makes every call fail with
+    /// [`Error::InvalidRegion`] or [`Error::Config`] (the AWS SDK, too, reports a bad region only
+    /// when a call is made). [`IdentityClient::from_env`] and the [builder](Self::builder)
+    /// report them at construction.
+    pub fn new(config: &SdkConfig) -> Self {
+        Self::builder().sdk_config(config.clone()).assemble()
+    }
+
+    /// A client configured from the environment, as `aws_config::load_from_env` (region,
+    /// endpoints, credentials; see [`IdentityClientBuilder`]); fails on a malformed region or
+    /// endpoint.
+    pub async fn from_env() -> Result<Self, Error> {
+        Self::builder().build().await
     }
 
     /// A builder, for everything that is configurable.
@@ -121,76 +160,21 @@ impl IdentityClient {
         (self.inner.env)(name)
     }
 
-    /// Gets a workload access token for `workload_name`, as Python's `get_workload_access_token`:
-    /// with `user_token`, `GetWorkloadAccessTokenForJWT` (it wins over `user_id`, with a warning);
-    /// else with `user_id`, `GetWorkloadAccessTokenForUserId`; else `GetWorkloadAccessToken`.
-    pub async fn get_workload_access_token(
-        &self,
-        workload_name: &str,
-        user_token: Option<&SecretString>,
-        user_id: Option<&str>,
-    ) -> Result<SecretString, Error> {
-        let dp = self.data_plane();
-        if let Some(user_token) = user_token {
-            if user_id.is_some() {
-                tracing::warn!("Both user token and user id are supplied, using user token");
-            }
-            tracing::debug!(workload_name, "Getting workload access token for JWT");
-            let out = dp
-                .get_workload_access_token_for_jwt()
-                .workload_name(workload_name)
-                .user_token(user_token.expose_secret())
-                .send()
-                .await
-                .map_err(|e| Error::from_sdk("GetWorkloadAccessTokenForJWT", e))?;
-            Ok(SecretString::from(out.workload_access_token()))
-        } else if let Some(user_id) = user_id {
-            tracing::debug!(
-                workload_name,
-                user_id,
-                "Getting workload access token for user id"
-            );
-            let out = dp
-                .get_workload_access_token_for_user_id()
-                .workload_name(workload_name)
-                .user_id(user_id)
-                .send()
-                .await
-                .map_err(|e| Error::from_sdk("GetWorkloadAccessTokenForUserId", e))?;
-            Ok(SecretString::from(out.workload_access_token()))
-        } else {
-            tracing::debug!(workload_name, "Getting workload access token");
-            let out = dp
-                .get_workload_access_token()
-                .workload_name(workload_name)
-                .send()
-                .await
-                .map_err(|e| Error::from_sdk("GetWorkloadAccessToken", e))?;
-            Ok(SecretString::from(out.workload_access_token()))
+    /// The data-plane client, or the configuration error every call reports.
+    #[inline]
+    pub(crate) fn dp(&self) -> Result<&aws_sdk_bedrockagentcore::Client, Error> {
+        match &self.inner.config_error {
+            None => Ok(&self.inner.dp),
+            Some(e) => Err(e.clone()),
         }
     }
 
-    /// Confirms a user's authorization session (`CompleteResourceTokenAuth`): call it from the
-    /// app's OAuth2 return URL handler, with the `session_id`/`sessionUri` from its query.
-    pub async fn complete_resource_token_auth(
-        &self,
-        session_uri: &str,
-        user: UserIdentifier,
-    ) -> Result<(), Error> {
-        use aws_sdk_bedrockagentcore::types::UserIdentifier as Sdk;
-        let user = match user {
-            UserIdentifier::UserId(id) => Sdk::UserId(id),
-            UserIdentifier::UserToken(token) => Sdk::UserToken(token.expose_secret().to_owned()),
-        };
-        tracing::debug!(session_uri, "Completing 3LO OAuth2 flow");
-        self.data_plane()
-            .complete_resource_token_auth()
-            .session_uri(session_uri)
-            .user_identifier(user)
-            .send()
-            .await
-            .map_err(|e| Error::from_sdk("CompleteResourceTokenAuth", e))?;
-        Ok(())
+    /// The control-plane client, or the configuration error every call reports.
+    pub(crate) fn cp(&self) -> Result<&aws_sdk_bedrockagentcorecontrol::Client, Error> {
+        match &self.inner.config_error {
+            None => Ok(&self.inner.cp),
+            Some(e) => Err(e.clone()),
+        }
     }
 }
 
@@ -248,6 +232,7 @@ fn validate_endpoint(url: &str) -> Result<(), Error> {
 /// `agentcore-local`), so it works against `agentcore-identity-local` on a machine without AWS
 /// credentials. Without an override, missing credentials stay an error.
 #[derive(Default)]
+#[must_use]
 pub struct IdentityClientBuilder {
     region: Option<String>,
     dp_endpoint: Option<String>,
@@ -405,31 +390,48 @@ impl IdentityClientBuilder {
             self.region = Some(region);
             self.sdk_config = Some(config);
         }
-        self.build_from_sdk_config()
+        let client = self.assemble();
+        match &client.inner.config_error {
+            Some(e) => Err(e.clone()),
+            None => Ok(client),
+        }
     }
 
-    fn build_from_sdk_config(self) -> Result<IdentityClient, Error> {
+    /// Makes the client; a malformed region or endpoint is kept as its `config_error` (and the
+    /// client then falls back to the default region and no override, which it never calls).
+    fn assemble(self) -> IdentityClient {
         let env = self.env();
-        let sdk = self.sdk_config.clone().expect("sdk config set");
-        let region = match (&self.region, sdk.region()) {
+        let sdk = self.sdk_config.clone().unwrap_or_else(|| {
+            SdkConfig::builder()
+                .behavior_version(BehaviorVersion::latest())
+                .build()
+        });
+        let mut region = match (&self.region, sdk.region()) {
             (Some(r), _) => r.clone(),
             (None, Some(r)) => r.to_string(),
             (None, None) => env("AWS_REGION")
                 .filter(|r| !r.is_empty())
                 .unwrap_or_else(|| DEFAULT_REGION.to_owned()),
         };
-        validate_region(&region)?;
         let nonempty = |v: Option<String>| v.filter(|s| !s.trim().is_empty());
-        let dp_endpoint = self
+        let mut dp_endpoint = self
             .dp_endpoint
             .clone()
             .or_else(|| nonempty(env("BEDROCK_AGENTCORE_DP_ENDPOINT")));
-        let cp_endpoint = self
+        let mut cp_endpoint = self
             .cp_endpoint
             .clone()
             .or_else(|| nonempty(env("BEDROCK_AGENTCORE_CP_ENDPOINT")));
-        for url in dp_endpoint.iter().chain(cp_endpoint.iter()) {
-            validate_endpoint(url)?;
+        let config_error = validate_region(&region).err().or_else(|| {
+            dp_endpoint
+                .iter()
+                .chain(cp_endpoint.iter())
+                .find_map(|url| validate_endpoint(url).err())
+        });
+        if config_error.is_some() {
+            region = DEFAULT_REGION.to_owned();
+            dp_endpoint = None;
+            cp_endpoint = None;
         }
         let ignore_configured = env("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS")
             .is_some_and(|v| v.eq_ignore_ascii_case("true"));
@@ -476,10 +478,8 @@ impl IdentityClientBuilder {
         let token_poller: Arc<dyn TokenPoller> = match self.token_poller {
             Some(p) => p,
             None => Arc::new(DefaultTokenPoller::new(
-                self.poll_interval
-                    .unwrap_or(crate::poller::DEFAULT_POLL_INTERVAL),
-                self.poll_timeout
-                    .unwrap_or(crate::poller::DEFAULT_POLL_TIMEOUT),
+                self.poll_interval.unwrap_or(DEFAULT_POLL_INTERVAL),
+                self.poll_timeout.unwrap_or(DEFAULT_POLL_TIMEOUT),
             )),
         };
         tracing::debug!(
@@ -489,7 +489,7 @@ impl IdentityClientBuilder {
             endpoint_override,
             "identity client configured"
         );
-        Ok(IdentityClient {
+        IdentityClient {
             inner: Arc::new(Inner {
                 region,
                 dp: aws_sdk_bedrockagentcore::Client::from_conf(dp.build()),
@@ -504,9 +504,47 @@ impl IdentityClientBuilder {
                     .unwrap_or_else(|| PathBuf::from(DEFAULT_LOCAL_CONFIG_PATH)),
                 local_identity: tokio::sync::OnceCell::new(),
                 env,
+                config_error,
             }),
-        })
+        }
     }
+}
+
+static DEFAULT_CLIENT: RwLock<Option<IdentityClient>> = RwLock::new(None);
+static DEFAULT_INIT: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
+/// Sets the process default client, used by the macros (and [`default_client`]) when no client is
+/// given; returns the previous one.
+///
+/// Without a call, the default is built on first use from the environment
+/// ([`IdentityClient::from_env`]).
+pub fn set_default_client(client: IdentityClient) -> Option<IdentityClient> {
+    DEFAULT_CLIENT
+        .write()
+        .unwrap_or_else(|e| e.into_inner())
+        .replace(client)
+}
+
+/// The process default client: the one given to [`set_default_client`], else one built (once)
+/// from the environment.
+pub async fn default_client() -> Result<IdentityClient, Error> {
+    if let Some(c) = current_default() {
+        return Ok(c);
+    }
+    let _guard = DEFAULT_INIT.lock().await;
+    if let Some(c) = current_default() {
+        return Ok(c);
+    }
+    let client = IdentityClient::from_env().await?;
+    let mut slot = DEFAULT_CLIENT.write().unwrap_or_else(|e| e.into_inner());
+    Ok(slot.get_or_insert(client).clone())
+}
+
+fn current_default() -> Option<IdentityClient> {
+    DEFAULT_CLIENT
+        .read()
+        .unwrap_or_else(|e| e.into_inner())
+        .clone()
 }
 
 /// The static credentials used against a local endpoint when no real ones exist.

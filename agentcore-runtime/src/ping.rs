@@ -8,8 +8,6 @@ use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
 use serde::Serialize;
 
-use super::App;
-
 /// What `GET /ping` reports.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, serde::Deserialize)]
 pub enum PingStatus {
@@ -35,14 +33,14 @@ impl fmt::Display for PingStatus {
     }
 }
 
-/// The id of a tracked task ([`App::add_async_task`]).
+/// The id of a tracked task ([`App::add_async_task`](crate::App::add_async_task)).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct TaskId(u64);
 
-/// A tracked task that completes when dropped ([`App::task_guard`]).
+/// A tracked task that completes when dropped ([`App::task_guard`](crate::App::task_guard)).
 #[must_use = "the task completes when the guard is dropped"]
 pub struct TaskGuard {
-    app: App,
+    health: Arc<Health>,
     id: TaskId,
 }
 
@@ -53,8 +51,8 @@ impl fmt::Debug for TaskGuard {
 }
 
 impl TaskGuard {
-    pub(super) fn new(app: App, id: TaskId) -> Self {
-        Self { app, id }
+    pub(crate) fn new(health: Arc<Health>, id: TaskId) -> Self {
+        Self { health, id }
     }
 
     /// The task's id.
@@ -65,11 +63,11 @@ impl TaskGuard {
 
 impl Drop for TaskGuard {
     fn drop(&mut self) {
-        self.app.complete_async_task(self.id);
+        self.health.complete(self.id);
     }
 }
 
-/// The tracked tasks running now ([`App::async_task_info`]).
+/// The tracked tasks running now ([`App::async_task_info`](crate::App::async_task_info)).
 #[derive(Debug, Clone, Serialize)]
 pub struct AsyncTaskInfo {
     /// How many tasks run.
@@ -89,7 +87,7 @@ pub struct RunningJob {
 
 type PingHandler = Arc<dyn Fn() -> PingStatus + Send + Sync>;
 
-pub(super) struct Health {
+pub(crate) struct Health {
     next_id: AtomicU64,
     state: Mutex<HealthState>,
     ping_handler: Option<PingHandler>,
@@ -110,7 +108,7 @@ fn now_epoch() -> u64 {
 }
 
 impl Health {
-    pub(super) fn new(ping_handler: Option<PingHandler>) -> Self {
+    pub(crate) fn new(ping_handler: Option<PingHandler>) -> Self {
         Self {
             next_id: AtomicU64::new(1),
             state: Mutex::new(HealthState {
@@ -128,11 +126,11 @@ impl Health {
         self.state.lock().unwrap_or_else(|e| e.into_inner())
     }
 
-    pub(super) fn status(&self) -> PingStatus {
+    pub(crate) fn status(&self) -> PingStatus {
         self.status_and_time().0
     }
 
-    pub(super) fn status_and_time(&self) -> (PingStatus, u64) {
+    pub(crate) fn status_and_time(&self) -> (PingStatus, u64) {
         // The custom handler runs outside the lock (it may call back into the app).
         let forced = self.lock().forced;
         let custom = if forced.is_none() {
@@ -160,11 +158,11 @@ impl Health {
         (status, state.last_update)
     }
 
-    pub(super) fn force(&self, status: Option<PingStatus>) {
+    pub(crate) fn force(&self, status: Option<PingStatus>) {
         self.lock().forced = status;
     }
 
-    pub(super) fn add(&self, name: String) -> TaskId {
+    pub(crate) fn add(&self, name: String) -> TaskId {
         let id = TaskId(self.next_id.fetch_add(1, Ordering::Relaxed));
         tracing::info!(task = %name, id = id.0, "async task started");
         self.lock().tasks.insert(id, (name, Instant::now()));
@@ -172,7 +170,7 @@ impl Health {
         id
     }
 
-    pub(super) fn complete(&self, id: TaskId) -> bool {
+    pub(crate) fn complete(&self, id: TaskId) -> bool {
         let removed = self.lock().tasks.remove(&id);
         match removed {
             Some((name, started)) => {
@@ -192,7 +190,7 @@ impl Health {
         }
     }
 
-    pub(super) fn info(&self) -> AsyncTaskInfo {
+    pub(crate) fn info(&self) -> AsyncTaskInfo {
         let state = self.lock();
         AsyncTaskInfo {
             active_count: state.tasks.len(),

@@ -1,19 +1,14 @@
-//! The AgentCore Runtime contract (feature `app`), served on loopback and called over HTTP.
-#![cfg(feature = "app")]
+//! The AgentCore Runtime contract, served on loopback and called over HTTP.
 
 use std::net::SocketAddr;
 use std::time::Duration;
 
-use agentcore_identity::IdentityClient;
-use agentcore_identity::app::callback::{CallbackError, CallbackServer};
-use agentcore_identity::app::{App, Invocation, PingStatus, Reply};
+use agentcore_identity::ExposeSecret;
 use agentcore_identity::context::RequestContext;
+use agentcore_runtime::{App, Invocation, PingStatus, Reply};
 use futures::{StreamExt, stream};
-use secrecy::ExposeSecret;
 use serde_json::{Value, json};
 use tokio::sync::oneshot;
-use wiremock::matchers::{body_json, method, path};
-use wiremock::{Mock, MockServer, ResponseTemplate};
 
 /// A served app; shut down (gracefully) on drop of `stop`.
 struct Served {
@@ -389,115 +384,4 @@ async fn shutdown_lets_the_request_in_flight_finish() {
     served.shutdown().await.unwrap();
     let (status, _, body) = in_flight.await.unwrap();
     assert_eq!((status, body), (200, json!("finished")));
-}
-
-async fn wiremock_client(server: &MockServer) -> IdentityClient {
-    IdentityClient::builder()
-        .region("us-east-1")
-        .endpoint_url(server.uri())
-        .credentials_provider(aws_credential_types::Credentials::new(
-            "AKIDTEST",
-            "test-secret",
-            None,
-            None,
-            "app-tests",
-        ))
-        .build()
-        .await
-        .unwrap()
-}
-
-#[tokio::test]
-async fn callback_server_refuses_non_loopback_addresses() {
-    let dp = MockServer::start().await;
-    let client = wiremock_client(&dp).await;
-    for addr in ["0.0.0.0:8081", "[::]:8081", "192.0.2.1:8081"] {
-        let err = CallbackServer::builder(client.clone())
-            .user_id("alice")
-            .bind(addr.parse().unwrap())
-            .start()
-            .await
-            .unwrap_err();
-        assert!(
-            matches!(err, CallbackError::NotLoopback(_)),
-            "{addr}: {err}"
-        );
-        assert!(err.to_string().contains("loopback"));
-    }
-    let err = CallbackServer::builder(client)
-        .port(0)
-        .start()
-        .await
-        .unwrap_err();
-    assert!(matches!(err, CallbackError::NoUser), "{err}");
-}
-
-#[tokio::test]
-async fn callback_server_completes_the_session_for_the_configured_user() {
-    let dp = MockServer::start().await;
-    let session = "urn:ietf:params:oauth:request_uri:abc-123";
-    Mock::given(method("POST"))
-        .and(path("/identities/CompleteResourceTokenAuth"))
-        .and(body_json(
-            json!({"sessionUri": session, "userIdentifier": {"userId": "alice"}}),
-        ))
-        .respond_with(ResponseTemplate::new(200).set_body_json(json!({})))
-        .expect(1)
-        .mount(&dp)
-        .await;
-    Mock::given(method("POST"))
-        .and(path("/identities/CompleteResourceTokenAuth"))
-        .and(body_json(json!({
-            "sessionUri": "urn:ietf:params:oauth:request_uri:unknown",
-            "userIdentifier": {"userId": "alice"}
-        })))
-        .respond_with(
-            ResponseTemplate::new(404)
-                .insert_header("x-amzn-errortype", "ResourceNotFoundException")
-                .set_body_json(json!({"message": "session not found"})),
-        )
-        .mount(&dp)
-        .await;
-
-    let server = CallbackServer::builder(wiremock_client(&dp).await)
-        .user_id("alice")
-        .port(0)
-        .start()
-        .await
-        .unwrap();
-    assert!(server.local_addr().ip().is_loopback());
-    let url = server.callback_url();
-    assert!(
-        url.starts_with("http://127.0.0.1:") && url.ends_with("/oauth2/callback"),
-        "{url}"
-    );
-
-    let http = reqwest::Client::new();
-    let resp = http
-        .get(&url)
-        .query(&[("session_id", session)])
-        .send()
-        .await
-        .unwrap();
-    let status = resp.status();
-    let ctype = resp.headers()["content-type"].to_str().unwrap().to_owned();
-    let text = resp.text().await.unwrap();
-    assert_eq!(status, 200, "{text}\n{:#?}", dp.received_requests().await);
-    assert!(ctype.starts_with("text/plain"), "{ctype}");
-    assert!(text.contains("agent can continue"), "{text}");
-
-    let resp = http.get(&url).send().await.unwrap();
-    assert_eq!(resp.status(), 400);
-
-    let resp = http
-        .get(&url)
-        .query(&[("session_id", "urn:ietf:params:oauth:request_uri:unknown")])
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(resp.status(), 502);
-    assert!(resp.text().await.unwrap().contains("Could not complete"));
-
-    server.shutdown().await;
-    dp.verify().await;
 }

@@ -16,10 +16,10 @@ use serde_json::{Value, json};
 /// - [`Reply::stream`] / [`Reply::try_stream`]: `200`, `text/event-stream`, one
 ///   `data: <json>\n\n` event per item.
 pub struct Reply {
-    pub(super) kind: ReplyKind,
+    pub(crate) kind: ReplyKind,
 }
 
-pub(super) enum ReplyKind {
+pub(crate) enum ReplyKind {
     Json { status: StatusCode, body: Bytes },
     Stream(BoxStream<'static, Value>),
 }
@@ -138,7 +138,7 @@ impl From<&str> for Reply {
 }
 
 /// One server-sent event: `data: <json>\n\n`.
-pub(super) fn sse_event(item: &Value) -> Bytes {
+pub(crate) fn sse_event(item: &Value) -> Bytes {
     let mut out = Vec::with_capacity(64);
     out.extend_from_slice(b"data: ");
     // Compact JSON never contains a newline, so one `data:` line carries the whole item.

@@ -1,11 +1,11 @@
 //! The OAuth2 session-binding callback server in a real 3LO flow: the local identity service, a
 //! real OpenID provider (testkit), a headless browser. The browser lands on the callback server,
 //! which binds the session to the configured user; the waiting poller then gets the token.
-#![cfg(feature = "app")]
+#![cfg(feature = "callback-server")]
 
 use std::time::Duration;
 
-use agentcore_identity::app::callback::CallbackServer;
+use agentcore_identity::callback::CallbackServer;
 use agentcore_identity::context::RequestContext;
 use agentcore_identity::control::Oauth2ProviderConfig;
 use agentcore_identity::{AuthFlow, IdentityClient, TokenRequest};
@@ -65,7 +65,10 @@ async fn the_callback_server_binds_the_session_and_the_agent_continues() {
         .await
         .unwrap();
     let wat = client
-        .get_workload_access_token("agent-3lo", None, Some("alice"))
+        .get_workload_access_token(
+            "agent-3lo",
+            agentcore_identity::WorkloadUser::UserId("alice".into()),
+        )
         .await
         .unwrap();
 

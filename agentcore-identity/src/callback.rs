@@ -1,4 +1,5 @@
-//! The local OAuth2 session-binding callback server for 3LO during development.
+//! The local OAuth2 session-binding callback server for 3LO during development (feature
+//! `callback-server`).
 //!
 //! In a USER_FEDERATION flow, after the user consents at the identity provider, AgentCore
 //! Identity redirects their browser to the workload's `resourceOauth2ReturnUrl` with
@@ -12,18 +13,21 @@
 //! to the configured user, so [`CallbackServerBuilder::start`] refuses `0.0.0.0` and any other
 //! non-loopback address ([`CallbackError::NotLoopback`]).
 //!
+//! It is served by [`agentcore_serve::serve`]: header-read, body and idle timeouts, a connection
+//! bound and a shutdown deadline (see [`CallbackServerBuilder::serve_config`]).
+//!
 //! ```no_run
 //! use agentcore_identity::IdentityClient;
-//! use agentcore_identity::app::callback::CallbackServer;
+//! use agentcore_identity::callback::CallbackServer;
 //!
 //! #[tokio::main]
 //! async fn main() -> Result<(), Box<dyn std::error::Error>> {
-//!     let client = IdentityClient::new("us-east-1").await?;
+//!     let client = IdentityClient::from_env().await?;
 //!     let server = CallbackServer::builder(client).user_id("alice").start().await?;
 //!     // Allow this URL on the workload identity (allowedResourceOauth2ReturnUrls) and pass it
 //!     // as the callback URL of `#[requires_access_token(auth_flow = "USER_FEDERATION", ...)]`.
 //!     println!("{}", server.callback_url());
-//!     agentcore_identity::app::shutdown_signal().await;
+//!     tokio::signal::ctrl_c().await?;
 //!     server.shutdown().await;
 //!     Ok(())
 //! }
@@ -33,6 +37,7 @@ use std::fmt;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::sync::Arc;
 
+use agentcore_serve::ServeConfig;
 use axum::Router;
 use axum::extract::{Query, State};
 use axum::http::{HeaderValue, StatusCode, header};
@@ -45,7 +50,8 @@ use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
 use crate::client::IdentityClient;
-use crate::token::UserIdentifier;
+use crate::error::Error;
+use crate::request::UserIdentifier;
 
 /// The starter toolkit's callback port.
 pub const DEFAULT_CALLBACK_PORT: u16 = 8081;
@@ -82,7 +88,7 @@ pub enum CallbackError {
 }
 
 type Completer =
-    Arc<dyn Fn(String) -> BoxFuture<'static, Result<(), crate::Error>> + Send + Sync + 'static>;
+    Arc<dyn Fn(String) -> BoxFuture<'static, Result<(), Error>> + Send + Sync + 'static>;
 
 /// The callback server; see the [module docs](self).
 #[derive(Debug, Clone, Copy)]
@@ -95,6 +101,7 @@ impl CallbackServer {
             client,
             user: None,
             addr: SocketAddr::new(IpAddr::V4(Ipv4Addr::LOCALHOST), DEFAULT_CALLBACK_PORT),
+            serve: ServeConfig::new().shutdown_deadline(std::time::Duration::from_secs(2)),
         }
     }
 }
@@ -105,6 +112,7 @@ pub struct CallbackServerBuilder {
     client: IdentityClient,
     user: Option<UserIdentifier>,
     addr: SocketAddr,
+    serve: ServeConfig,
 }
 
 impl fmt::Debug for CallbackServerBuilder {
@@ -112,6 +120,7 @@ impl fmt::Debug for CallbackServerBuilder {
         f.debug_struct("CallbackServerBuilder")
             .field("user", &self.user)
             .field("addr", &self.addr)
+            .field("serve", &self.serve)
             .finish_non_exhaustive()
     }
 }
@@ -145,6 +154,13 @@ impl CallbackServerBuilder {
         self
     }
 
+    /// Timeouts, bounds and shutdown deadline of the listener (default: [`ServeConfig`]'s, with a
+    /// 2 s shutdown deadline).
+    pub fn serve_config(mut self, config: ServeConfig) -> Self {
+        self.serve = config;
+        self
+    }
+
     /// Checks the address, binds it and serves in a background task.
     pub async fn start(self) -> Result<CallbackServerHandle, CallbackError> {
         if !self.addr.ip().is_loopback() {
@@ -175,14 +191,12 @@ impl CallbackServerBuilder {
             })?;
         let router = router(completer);
         let (stop_tx, stop_rx) = oneshot::channel::<()>();
+        let serve_config = self.serve;
         let task = tokio::spawn(async move {
             let shutdown = async {
                 let _ = stop_rx.await;
             };
-            if let Err(e) = axum::serve(listener, router)
-                .with_graceful_shutdown(shutdown)
-                .await
-            {
+            if let Err(e) = agentcore_serve::serve(listener, router, serve_config, shutdown).await {
                 tracing::error!(error = %e, "OAuth2 callback server failed");
             }
         });

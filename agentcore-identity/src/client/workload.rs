@@ -1,54 +1,18 @@
-//! Where the workload access token comes from.
-//!
-//! In order:
-//! 1. explicit, on the request ([`ApiKeyRequest::workload_access_token`](crate::ApiKeyRequest::workload_access_token));
-//! 2. a workload identity and user named on the request
-//!    ([`TokenRequest::workload_identity`](crate::TokenRequest::workload_identity)):
-//!    `GetWorkloadAccessTokenForUserId`;
-//! 3. the [`RequestContext`] (AgentCore Runtime sends one with each request);
-//! 4. a workload identity and user named on the client
-//!    ([`IdentityClientBuilder::workload_identity`](crate::IdentityClientBuilder::workload_identity)),
-//!    for ECS/EKS hosts where `CreateWorkloadIdentity` is denied;
-//! 5. local development, as the Python SDK and compatible with its file: read (or create)
-//!    `.agentcore.json` (`{"workload_identity_name": ..., "user_id": ...}`, path configurable with
-//!    [`IdentityClientBuilder::local_config_path`](crate::IdentityClientBuilder::local_config_path)),
-//!    create the workload identity if it is missing (with the file's name when the file names one
-//!    that does not exist on the service), a random 8-hex user id if missing, then
-//!    `GetWorkloadAccessTokenForUserId`. With `DOCKER_CONTAINER=1` this step is refused with
-//!    [`Error::LocalDevRefusedInContainer`] (Python's message).
-//!
-//! Workload access tokens obtained in steps 2, 4 and 5 are cached until they expire (a JWT's `exp`
-//! less the skew, else the opaque-token TTL).
+//! Where the workload access token of a call comes from: explicit, a named workload identity,
+//! the request context, the client's workload identity, else local development with
+//! `.agentcore.json` (the order is documented on [`IdentityClient`]).
 
-use std::fmt;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use secrecy::{ExposeSecret, SecretString};
 
-use crate::cache::{KeyBuilder, digest_secret};
+use super::IdentityClient;
+use crate::cache::{KeyBuilder, SharedWat};
 use crate::context::RequestContext;
-use crate::{Error, IdentityClient};
-
-/// A workload identity name plus the user the agent acts for.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub struct WorkloadIdentityRef {
-    /// The workload identity name.
-    pub name: String,
-    /// The user id (`GetWorkloadAccessTokenForUserId`).
-    pub user_id: String,
-}
-
-impl WorkloadIdentityRef {
-    /// A reference to workload identity `name` acting for `user_id`.
-    pub fn new(name: impl Into<String>, user_id: impl Into<String>) -> Self {
-        Self {
-            name: name.into(),
-            user_id: user_id.into(),
-        }
-    }
-}
+use crate::error::Error;
+use crate::request::{WorkloadIdentityRef, WorkloadUser};
 
 /// The local development file, as the Python SDK writes it.
 #[derive(Debug, Default, serde::Serialize, serde::Deserialize)]
@@ -59,26 +23,6 @@ pub(crate) struct LocalConfig {
     pub(crate) user_id: Option<String>,
     #[serde(flatten)]
     extra: serde_json::Map<String, serde_json::Value>,
-}
-
-/// A workload access token and its digest (computed once).
-pub(crate) struct SharedWat {
-    token: SecretString,
-    digest: [u8; 32],
-    ttl: Duration,
-}
-
-impl fmt::Debug for SharedWat {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("SharedWat([REDACTED])")
-    }
-}
-
-impl SharedWat {
-    fn new(token: SecretString, ttl: Duration) -> Self {
-        let digest = digest_secret(token.expose_secret());
-        Self { token, digest, ttl }
-    }
 }
 
 /// A resolved workload access token.
@@ -108,29 +52,7 @@ impl Wat {
     }
 }
 
-struct WatExpiry;
-
-impl moka::Expiry<crate::cache::Key, Arc<SharedWat>> for WatExpiry {
-    fn expire_after_create(
-        &self,
-        _: &crate::cache::Key,
-        value: &Arc<SharedWat>,
-        _: Instant,
-    ) -> Option<Duration> {
-        Some(value.ttl)
-    }
-}
-
-pub(crate) type WatCache = moka::future::Cache<crate::cache::Key, Arc<SharedWat>>;
-
-pub(crate) fn wat_cache() -> WatCache {
-    moka::future::Cache::builder()
-        .max_capacity(1_000)
-        .expire_after(WatExpiry)
-        .build()
-}
-
-/// Reads the local development file; `None` when absent, empty config when unreadable (as Python).
+/// Reads the local development file: an empty config when it is absent or unreadable (as Python).
 pub(crate) fn read_local_config(path: &Path) -> LocalConfig {
     match std::fs::read(path) {
         Ok(bytes) => match serde_json::from_slice::<Option<LocalConfig>>(&bytes) {
@@ -153,18 +75,23 @@ fn write_local_config(path: &Path, cfg: &LocalConfig) -> std::io::Result<()> {
     std::fs::write(path, json)
 }
 
-/// A random 8-hex user id, as Python's `uuid.uuid4().hex[:8]`.
-pub(crate) fn random_user_id() -> String {
+/// 8 random hex digits, as Python's `uuid.uuid4().hex[:8]`: the local user id, and the suffix
+/// of a generated workload identity name.
+pub(crate) fn random_hex8() -> String {
     uuid::Uuid::new_v4().simple().to_string()[..8].to_owned()
 }
 
 impl IdentityClient {
-    /// Resolves the workload access token for one call (see the [module docs](self)).
+    /// Resolves the workload access token for one call (see
+    /// [`IdentityClient`]'s "Where the workload access token comes from").
     pub(crate) async fn resolve_workload_access_token(
         &self,
         explicit: Option<&SecretString>,
         identity: Option<&WorkloadIdentityRef>,
     ) -> Result<Wat, Error> {
+        if let Some(e) = &self.inner.config_error {
+            return Err(e.clone());
+        }
         if let Some(token) = explicit {
             return Ok(Wat::Shared(Arc::new(SharedWat::new(
                 token.clone(),
@@ -210,7 +137,10 @@ impl IdentityClient {
             .wat_cache
             .try_get_with(key, async {
                 let token = self
-                    .get_workload_access_token(&identity.name, None, Some(&identity.user_id))
+                    .get_workload_access_token(
+                        &identity.name,
+                        WorkloadUser::UserId(identity.user_id.clone()),
+                    )
                     .await?;
                 let config = &self.inner.cache.config;
                 let ttl = config
@@ -261,7 +191,7 @@ impl IdentityClient {
                 id
             }
             None => {
-                let id = random_user_id();
+                let id = random_hex8();
                 tracing::info!(user_id = %id, "Created an user id");
                 id
             }
