@@ -2,12 +2,13 @@
 
 use serde_json::{Map, Value};
 
-use crate::api::Op;
-use crate::api::error::ApiError;
-use crate::validate as v;
+use crate::http::error::ApiError;
+use crate::http::op::Op;
+use crate::http::wire;
+use crate::validate::{self as v, UserIdentifier, WatKind, WatUser};
 
-/// Decodes `body` as the JSON request body of operation `op` (an index into the 21 operations,
-/// modulo 21) exactly as the service does before touching its store (an empty body is `{}`, the
+/// Decodes `body` as the JSON request body of operation `op` (an index into the operations,
+/// modulo their number) exactly as the service does before touching its store (an empty body is `{}`, the
 /// body must be a JSON object), validates it as that operation's input, and decodes the tokens it
 /// carries (workload access tokens, user JWTs, pagination tokens). Returns the HTTP status the
 /// service would answer with at that point (200: the request passed). Panics are the findings;
@@ -41,27 +42,20 @@ fn run(op: Op, body: &[u8]) -> Result<(), ApiError> {
     let b: Map<String, Value> = if body.iter().all(u8::is_ascii_whitespace) {
         Map::new()
     } else {
-        match serde_json::from_slice::<Value>(body) {
-            Ok(Value::Object(m)) => m,
-            Ok(_) => return Err(ApiError::cannot_parse("Request body must be a JSON object")),
-            Err(e) => {
-                return Err(ApiError::cannot_parse(format!(
-                    "Request body is not valid JSON: {e}"
-                )));
-            }
-        }
+        wire::json_object(body)?
     };
     const KEY: &[u8] = b"agentcore-identity-local fuzz key";
     match op {
         Op::GetWorkloadAccessToken => {
-            v::parse_wat(&b, 0)?;
+            v::parse_wat(&b, WatKind::Workload)?;
         }
         Op::GetWorkloadAccessTokenForJwt => {
-            let i = v::parse_wat(&b, 1)?;
-            crate::wat::jwt_subject(i.user_token.as_deref().unwrap_or_default())?;
+            if let WatUser::Jwt(jwt) = v::parse_wat(&b, WatKind::ForJwt)?.user {
+                crate::wat::jwt_subject(&jwt)?;
+            }
         }
         Op::GetWorkloadAccessTokenForUserId => {
-            v::parse_wat(&b, 2)?;
+            v::parse_wat(&b, WatKind::ForUserId)?;
         }
         Op::GetResourceApiKey => {
             let i = v::parse_get_api_key(&b)?;
@@ -72,9 +66,8 @@ fn run(op: Op, body: &[u8]) -> Result<(), ApiError> {
             crate::wat::verify(KEY, &i.workload_token)?;
         }
         Op::CompleteResourceTokenAuth => {
-            let i = v::parse_complete(&b)?;
-            if let Some(t) = &i.user_token {
-                crate::wat::jwt_subject(t)?;
+            if let UserIdentifier::Token(t) = v::parse_complete(&b)?.user {
+                crate::wat::jwt_subject(&t)?;
             }
         }
         Op::CreateWorkloadIdentity => {
@@ -102,7 +95,7 @@ fn run(op: Op, body: &[u8]) -> Result<(), ApiError> {
             };
             let i = v::parse_list(&b, max)?;
             if let Some(t) = &i.next_token {
-                crate::api::decode_next_token(t)?;
+                wire::decode_next_token(t)?;
             }
         }
         Op::CreateApiKeyCredentialProvider => {

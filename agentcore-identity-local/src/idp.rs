@@ -11,8 +11,10 @@ use oauth2::{
 };
 use serde_json::Value;
 
-use crate::api::error::ApiError;
-use crate::store::{Metadata, Sensitive, TokenRecord, now};
+use crate::error::Error;
+use crate::secret::Sensitive;
+use crate::store::{Metadata, TokenRecord};
+use crate::time::Time;
 
 /// RFC 8693 grant type.
 const TOKEN_EXCHANGE_GRANT: &str = "urn:ietf:params:oauth:grant-type:token-exchange";
@@ -43,33 +45,33 @@ pub(crate) struct Idp {
 /// kept, nothing else from its answer is (it could carry tokens).
 fn token_error<RE: std::error::Error + 'static>(
     e: RequestTokenError<RE, oauth2::basic::BasicErrorResponse>,
-) -> ApiError {
+) -> Error {
     match e {
         RequestTokenError::ServerResponse(r) => {
             let desc = r
                 .error_description()
                 .map(|d| format!(": {d}"))
                 .unwrap_or_default();
-            ApiError::access_denied(format!(
+            Error::Denied(format!(
                 "The credential provider's token endpoint refused the request: {}{desc}",
                 r.error()
             ))
         }
         RequestTokenError::Request(err) => {
             tracing::warn!(error = %err, "token endpoint unreachable");
-            ApiError::internal(format!(
+            Error::Internal(format!(
                 "The credential provider's token endpoint could not be reached: {err}"
             ))
         }
-        RequestTokenError::Parse(_, _) => ApiError::internal(
-            "The credential provider's token endpoint answered an unparseable response",
+        RequestTokenError::Parse(_, _) => Error::Internal(
+            "The credential provider's token endpoint answered an unparseable response".into(),
         ),
-        RequestTokenError::Other(m) => ApiError::internal(format!("Token request failed: {m}")),
+        RequestTokenError::Other(m) => Error::Internal(format!("Token request failed: {m}")),
     }
 }
 
 fn into_record(r: BasicTokenResponse, previous_refresh: Option<&Sensitive>) -> TokenRecord {
-    let issued = now();
+    let issued = Time::now();
     TokenRecord {
         access_token: Sensitive::new(r.access_token().secret().clone()),
         refresh_token: r
@@ -77,7 +79,7 @@ fn into_record(r: BasicTokenResponse, previous_refresh: Option<&Sensitive>) -> T
             .map(|t| Sensitive::new(t.secret().clone()))
             .or_else(|| previous_refresh.cloned()),
         issued_at: issued,
-        expires_at: r.expires_in().map(|d| issued + d.as_secs_f64()),
+        expires_at: r.expires_in().map(|d| issued + d),
     }
 }
 
@@ -91,9 +93,9 @@ impl Idp {
         Self { http }
     }
 
-    fn client(&self, cfg: &ClientCfg<'_>, redirect: Option<&str>) -> Result<Client, ApiError> {
+    fn client(&self, cfg: &ClientCfg<'_>, redirect: Option<&str>) -> Result<Client, Error> {
         let bad = |what: &str| {
-            ApiError::validation(format!(
+            Error::Refused(format!(
                 "The credential provider's {what} is not a valid URL"
             ))
         };
@@ -162,7 +164,7 @@ impl Idp {
         cfg: &ClientCfg<'_>,
         scopes: &[String],
         extra: &[(String, String)],
-    ) -> Result<TokenRecord, ApiError> {
+    ) -> Result<TokenRecord, Error> {
         let c = self.client(cfg, None)?;
         let mut req = c
             .exchange_client_credentials()
@@ -183,7 +185,7 @@ impl Idp {
         verifier: &Sensitive,
         scopes: &[String],
         extra: &[(String, String)],
-    ) -> Result<String, ApiError> {
+    ) -> Result<String, Error> {
         let c = self.client(cfg, Some(redirect))?;
         let challenge = PkceCodeChallenge::from_code_verifier_sha256(&PkceCodeVerifier::new(
             verifier.expose().to_string(),
@@ -207,7 +209,7 @@ impl Idp {
         code: &str,
         verifier: &Sensitive,
         extra: &[(String, String)],
-    ) -> Result<TokenRecord, ApiError> {
+    ) -> Result<TokenRecord, Error> {
         let c = self.client(cfg, Some(redirect))?;
         let mut req = c
             .exchange_code(AuthorizationCode::new(code.to_string()))
@@ -224,7 +226,7 @@ impl Idp {
         &self,
         cfg: &ClientCfg<'_>,
         refresh: &Sensitive,
-    ) -> Result<TokenRecord, ApiError> {
+    ) -> Result<TokenRecord, Error> {
         let c = self.client(cfg, None)?;
         let rt = RefreshToken::new(refresh.expose().to_string());
         let r = c
@@ -244,9 +246,9 @@ impl Idp {
         subject_token: &Sensitive,
         scopes: &[String],
         extra: &[(String, String)],
-    ) -> Result<TokenRecord, ApiError> {
+    ) -> Result<TokenRecord, Error> {
         let url = url::Url::parse(&cfg.metadata.token_endpoint).map_err(|_| {
-            ApiError::validation("The credential provider's token endpoint is not a valid URL")
+            Error::Refused("The credential provider's token endpoint is not a valid URL".into())
         })?;
         let mut form: Vec<(String, String)> = vec![
             ("grant_type".into(), TOKEN_EXCHANGE_GRANT.into()),
@@ -281,7 +283,7 @@ impl Idp {
         }
         let resp = req.form(&form).send().await.map_err(|err| {
             tracing::warn!(error = %err, "token endpoint unreachable");
-            ApiError::internal(format!(
+            Error::Internal(format!(
                 "The credential provider's token endpoint could not be reached: {err}"
             ))
         })?;
@@ -293,16 +295,16 @@ impl Idp {
             let desc = s("error_description")
                 .map(|d| format!(": {d}"))
                 .unwrap_or_else(|| format!(" (HTTP {})", status.as_u16()));
-            return Err(ApiError::access_denied(format!(
+            return Err(Error::Denied(format!(
                 "The credential provider's token endpoint refused the token exchange: {error}{desc}"
             )));
         }
         let access = s("access_token").filter(|t| !t.is_empty()).ok_or_else(|| {
-            ApiError::internal(
-                "The credential provider's token endpoint answered the token exchange without an access_token",
+            Error::Internal(
+                "The credential provider's token endpoint answered the token exchange without an access_token".into(),
             )
         })?;
-        let issued = now();
+        let issued = Time::now();
         Ok(TokenRecord {
             access_token: Sensitive::new(access),
             refresh_token: s("refresh_token").map(Sensitive::new),
@@ -310,7 +312,7 @@ impl Idp {
             expires_at: body
                 .get("expires_in")
                 .and_then(Value::as_f64)
-                .map(|e| issued + e),
+                .map(|e| issued + Duration::try_from_secs_f64(e).unwrap_or_default()),
         })
     }
 }

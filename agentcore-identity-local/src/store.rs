@@ -21,37 +21,13 @@ use serde::{Deserialize, Serialize};
 use sha2::Sha256;
 use zeroize::Zeroize;
 
+use crate::secret::Sensitive;
+use crate::time::Time;
+
 /// File name of the database inside the data directory.
 pub(crate) const DB_FILE: &str = "identity.redb";
 /// File name of the master key inside the data directory.
 pub(crate) const KEY_FILE: &str = "master.key";
-
-/// A secret string: never printed by `Debug`, zeroed on drop. Serialized in clear only inside values
-/// that the store encrypts as a whole.
-#[derive(Clone, Serialize, Deserialize, PartialEq, Eq)]
-#[serde(transparent)]
-pub(crate) struct Sensitive(String);
-
-impl Sensitive {
-    pub(crate) fn new(s: impl Into<String>) -> Self {
-        Self(s.into())
-    }
-    pub(crate) fn expose(&self) -> &str {
-        &self.0
-    }
-}
-
-impl fmt::Debug for Sensitive {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("[REDACTED]")
-    }
-}
-
-impl Drop for Sensitive {
-    fn drop(&mut self) {
-        self.0.zeroize();
-    }
-}
 
 /// Storage failure. The message never contains stored data.
 #[derive(Debug, thiserror::Error)]
@@ -559,14 +535,6 @@ impl Inner {
     }
 }
 
-/// Epoch seconds now, with millisecond precision.
-pub(crate) fn now() -> f64 {
-    let d = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap_or_default();
-    (d.as_millis() as f64) / 1000.0
-}
-
 /// A workload identity.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub(crate) struct WorkloadRecord {
@@ -574,8 +542,8 @@ pub(crate) struct WorkloadRecord {
     pub(crate) arn: String,
     pub(crate) allowed_return_urls: Option<Vec<String>>,
     pub(crate) tags: Option<BTreeMap<String, String>>,
-    pub(crate) created: f64,
-    pub(crate) updated: f64,
+    pub(crate) created: Time,
+    pub(crate) updated: Time,
 }
 
 /// An API-key credential provider.
@@ -588,8 +556,8 @@ pub(crate) struct ApiKeyProviderRecord {
     pub(crate) secret_source: Option<String>,
     pub(crate) secret_json_key: Option<String>,
     pub(crate) tags: Option<BTreeMap<String, String>>,
-    pub(crate) created: f64,
-    pub(crate) updated: f64,
+    pub(crate) created: Time,
+    pub(crate) updated: Time,
 }
 
 /// Authorization server metadata (RFC 8414 subset).
@@ -630,8 +598,8 @@ pub(crate) struct Oauth2ProviderRecord {
     /// Other members echoed in the output (custom config only), as given.
     pub(crate) extra_output: serde_json::Map<String, serde_json::Value>,
     pub(crate) tags: Option<BTreeMap<String, String>>,
-    pub(crate) created: f64,
-    pub(crate) updated: f64,
+    pub(crate) created: Time,
+    pub(crate) updated: Time,
 }
 
 /// A token in the vault.
@@ -639,8 +607,8 @@ pub(crate) struct Oauth2ProviderRecord {
 pub(crate) struct TokenRecord {
     pub(crate) access_token: Sensitive,
     pub(crate) refresh_token: Option<Sensitive>,
-    pub(crate) issued_at: f64,
-    pub(crate) expires_at: Option<f64>,
+    pub(crate) issued_at: Time,
+    pub(crate) expires_at: Option<Time>,
 }
 
 /// The user JWT a workload access token was issued for (GetWorkloadAccessTokenForJWT), kept
@@ -649,7 +617,7 @@ pub(crate) struct TokenRecord {
 pub(crate) struct UserTokenRecord {
     pub(crate) jwt: Sensitive,
     /// When the workload access token referring to it expires.
-    pub(crate) expires_at: f64,
+    pub(crate) expires_at: Time,
 }
 
 /// State of a 3LO session.
@@ -687,6 +655,6 @@ pub(crate) struct SessionRecord {
     pub(crate) status: SessionState,
     pub(crate) token: Option<TokenRecord>,
     pub(crate) failure: Option<String>,
-    pub(crate) created: f64,
-    pub(crate) expires_at: f64,
+    pub(crate) created: Time,
+    pub(crate) expires_at: Time,
 }

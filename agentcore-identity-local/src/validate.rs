@@ -1,10 +1,12 @@
 //! Every modelled input constraint, in one place.
 //!
-//! [`SPECS`]-style constants describe string members (length in Unicode code points, Smithy pattern
-//! matched against the whole value, enum values); [`Checker`] walks a request body with them and
-//! collects every violation into one `ValidationException` (`reason: FieldValidationFailed`, one
-//! `fieldList` entry per violation), the way AWS services report them. The per-operation `parse_*`
-//! functions at the bottom say which member uses which constraint.
+//! The [`Str`] constants of the constraint table (`WORKLOAD_NAME`, `PROVIDER_NAME`, ...) describe
+//! string members (length in Unicode code points, Smithy pattern matched against the whole value,
+//! enum values); [`Checker`] walks a request body with them and collects the violations into one
+//! [`Error::Invalid`] (the HTTP layer answers it as a `ValidationException` with
+//! `reason: FieldValidationFailed` and one `fieldList` entry per violation, the way AWS services
+//! report them). The per-operation `parse_*` functions at the bottom say which member uses which
+//! constraint.
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::{OnceLock, RwLock};
@@ -12,7 +14,9 @@ use std::sync::{OnceLock, RwLock};
 use regex::Regex;
 use serde_json::{Map, Value};
 
-use crate::api::error::{ApiError, FieldError};
+use crate::error::{Error, FieldError};
+use crate::secret::Sensitive;
+use crate::store::Metadata;
 
 /// Constraints of one string member.
 #[derive(Debug, Clone, Copy)]
@@ -86,6 +90,28 @@ pub(crate) const DISCOVERY_URL: Str = Str {
 };
 pub(crate) const TOKEN_AUTH_METHOD: Str = e(&["client_secret_post", "client_secret_basic"]);
 pub(crate) const OAUTH2_FLOW: Str = e(&["USER_FEDERATION", "M2M", "ON_BEHALF_OF_TOKEN_EXCHANGE"]);
+
+/// `oauth2Flow`, parsed once.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Oauth2Flow {
+    /// `M2M`: client credentials.
+    M2m,
+    /// `USER_FEDERATION`: three-legged, the user consents.
+    UserFederation,
+    /// `ON_BEHALF_OF_TOKEN_EXCHANGE`: RFC 8693 with the user's JWT.
+    OnBehalfOf,
+}
+
+impl Oauth2Flow {
+    fn from_wire(s: &str) -> Option<Self> {
+        match s {
+            "M2M" => Some(Self::M2m),
+            "USER_FEDERATION" => Some(Self::UserFederation),
+            "ON_BEHALF_OF_TOKEN_EXCHANGE" => Some(Self::OnBehalfOf),
+            _ => None,
+        }
+    }
+}
 pub(crate) const SECRET_SOURCE: Str = e(&["MANAGED", "EXTERNAL"]);
 pub(crate) const CLIENT_AUTH_METHOD: Str = e(&[
     "CLIENT_SECRET_BASIC",
@@ -434,43 +460,59 @@ impl Checker {
     }
 
     /// Ends the check: the collected violations as one ValidationException.
-    pub(crate) fn finish(self) -> Result<(), ApiError> {
+    pub(crate) fn finish(self) -> Result<(), Error> {
         if self.errs.is_empty() {
             Ok(())
         } else {
-            Err(ApiError::validation_fields(self.errs))
+            Err(Error::Invalid { fields: self.errs })
         }
     }
 }
 
 // ---- per-operation inputs ---------------------------------------------------------------------
 
+/// Which of the three GetWorkloadAccessToken* operations.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum WatKind {
+    /// GetWorkloadAccessToken: the workload alone.
+    Workload,
+    /// GetWorkloadAccessTokenForJWT: for the user of a JWT.
+    ForJwt,
+    /// GetWorkloadAccessTokenForUserId: for a user id.
+    ForUserId,
+}
+
+/// Who a workload access token is asked for.
+#[derive(Clone, PartialEq, Eq)]
+pub(crate) enum WatUser {
+    /// No user (GetWorkloadAccessToken).
+    None,
+    /// A user id (ForUserId).
+    Id(String),
+    /// A user JWT (ForJWT).
+    Jwt(String),
+}
+
 /// GetWorkloadAccessToken / ForJWT / ForUserId.
 pub(crate) struct WatInput {
     pub(crate) workload_name: String,
-    pub(crate) user_token: Option<String>,
-    pub(crate) user_id: Option<String>,
+    pub(crate) user: WatUser,
 }
 
-/// `kind`: 0 plain, 1 JWT, 2 user id.
-pub(crate) fn parse_wat(b: &Map<String, Value>, kind: u8) -> Result<WatInput, ApiError> {
+pub(crate) fn parse_wat(b: &Map<String, Value>, kind: WatKind) -> Result<WatInput, Error> {
     let mut c = Checker::default();
     let workload_name = c.str(b, "", "workloadName", &WORKLOAD_NAME, true);
-    let user_token = if kind == 1 {
-        c.str(b, "", "userToken", &USER_TOKEN, true)
-    } else {
-        None
-    };
-    let user_id = if kind == 2 {
-        c.str(b, "", "userId", &USER_ID, true)
-    } else {
-        None
+    let user = match kind {
+        WatKind::Workload => Some(WatUser::None),
+        WatKind::ForJwt => c
+            .str(b, "", "userToken", &USER_TOKEN, true)
+            .map(WatUser::Jwt),
+        WatKind::ForUserId => c.str(b, "", "userId", &USER_ID, true).map(WatUser::Id),
     };
     c.finish()?;
     Ok(WatInput {
         workload_name: workload_name.unwrap_or_default(),
-        user_token,
-        user_id,
+        user: user.unwrap_or(WatUser::None),
     })
 }
 
@@ -480,7 +522,7 @@ pub(crate) struct ApiKeyInput {
     pub(crate) provider: String,
 }
 
-pub(crate) fn parse_get_api_key(b: &Map<String, Value>) -> Result<ApiKeyInput, ApiError> {
+pub(crate) fn parse_get_api_key(b: &Map<String, Value>) -> Result<ApiKeyInput, Error> {
     let mut c = Checker::default();
     let t = c.str(b, "", "workloadIdentityToken", &WORKLOAD_TOKEN, true);
     let p = c.str(
@@ -502,7 +544,7 @@ pub(crate) struct TokenInput {
     pub(crate) workload_token: String,
     pub(crate) provider: String,
     pub(crate) scopes: Vec<String>,
-    pub(crate) flow: String,
+    pub(crate) flow: Oauth2Flow,
     pub(crate) session_uri: Option<String>,
     pub(crate) return_url: Option<String>,
     pub(crate) force: bool,
@@ -512,7 +554,7 @@ pub(crate) struct TokenInput {
     pub(crate) audiences: Vec<String>,
 }
 
-pub(crate) fn parse_get_oauth2_token(b: &Map<String, Value>) -> Result<TokenInput, ApiError> {
+pub(crate) fn parse_get_oauth2_token(b: &Map<String, Value>) -> Result<TokenInput, Error> {
     let mut c = Checker::default();
     let workload_token = c.str(b, "", "workloadIdentityToken", &WORKLOAD_TOKEN, true);
     let provider = c.str(
@@ -523,7 +565,9 @@ pub(crate) fn parse_get_oauth2_token(b: &Map<String, Value>) -> Result<TokenInpu
         true,
     );
     let scopes = c.str_list(b, "", "scopes", &SCOPE, 0, None, true);
-    let flow = c.str(b, "", "oauth2Flow", &OAUTH2_FLOW, true);
+    let flow = c
+        .str(b, "", "oauth2Flow", &OAUTH2_FLOW, true)
+        .and_then(|f| Oauth2Flow::from_wire(&f));
     let session_uri = c.str(b, "", "sessionUri", &SESSION_URI, false);
     let return_url = c.str(b, "", "resourceOauth2ReturnUrl", &RETURN_URL, false);
     let force = c.bool(b, "", "forceAuthentication");
@@ -539,11 +583,13 @@ pub(crate) fn parse_get_oauth2_token(b: &Map<String, Value>) -> Result<TokenInpu
     let resources = c.str_list(b, "", "resources", &RESOURCE, 0, None, false);
     let audiences = c.str_list(b, "", "audiences", &RESOURCE, 0, None, false);
     c.finish()?;
+    // Present and one of the enum's values: the checker refused anything else.
+    let flow = flow.ok_or_else(|| Error::invalid_field("oauth2Flow", "Member must not be null"))?;
     Ok(TokenInput {
         workload_token: workload_token.unwrap_or_default(),
         provider: provider.unwrap_or_default(),
         scopes: scopes.unwrap_or_default(),
-        flow: flow.unwrap_or_default(),
+        flow,
         session_uri,
         return_url,
         force: force.unwrap_or(false),
@@ -554,17 +600,24 @@ pub(crate) fn parse_get_oauth2_token(b: &Map<String, Value>) -> Result<TokenInpu
     })
 }
 
+/// The `userIdentifier` union of CompleteResourceTokenAuth.
+#[derive(Clone, PartialEq, Eq)]
+pub(crate) enum UserIdentifier {
+    /// `userId`.
+    Id(String),
+    /// `userToken`: a user JWT.
+    Token(String),
+}
+
 /// CompleteResourceTokenAuth.
 pub(crate) struct CompleteInput {
-    pub(crate) user_id: Option<String>,
-    pub(crate) user_token: Option<String>,
+    pub(crate) user: UserIdentifier,
     pub(crate) session_uri: String,
 }
 
-pub(crate) fn parse_complete(b: &Map<String, Value>) -> Result<CompleteInput, ApiError> {
+pub(crate) fn parse_complete(b: &Map<String, Value>) -> Result<CompleteInput, Error> {
     let mut c = Checker::default();
-    let mut user_id = None;
-    let mut user_token = None;
+    let mut user = None;
     if let Some((member, v)) = c.union(b, "", "userIdentifier", &["userToken", "userId"], true) {
         match v.as_str() {
             None => c.violation(
@@ -573,25 +626,27 @@ pub(crate) fn parse_complete(b: &Map<String, Value>) -> Result<CompleteInput, Ap
             ),
             Some(s) if member == "userId" => {
                 c.check_str("userIdentifier.userId", s, &USER_ID);
-                user_id = Some(s.to_string());
+                user = Some(UserIdentifier::Id(s.to_string()));
             }
             Some(s) => {
                 c.check_str("userIdentifier.userToken", s, &USER_TOKEN);
-                user_token = Some(s.to_string());
+                user = Some(UserIdentifier::Token(s.to_string()));
             }
         }
     }
     let session_uri = c.str(b, "", "sessionUri", &SESSION_URI, true);
     c.finish()?;
+    let user = user.ok_or_else(|| {
+        Error::invalid_field("userIdentifier", "Member must have exactly one member set")
+    })?;
     Ok(CompleteInput {
-        user_id,
-        user_token,
+        user,
         session_uri: session_uri.unwrap_or_default(),
     })
 }
 
 /// Any operation whose only input is `name`.
-pub(crate) fn parse_name(b: &Map<String, Value>, spec: &Str) -> Result<String, ApiError> {
+pub(crate) fn parse_name(b: &Map<String, Value>, spec: &Str) -> Result<String, Error> {
     let mut c = Checker::default();
     let n = c.str(b, "", "name", spec, true);
     c.finish()?;
@@ -605,7 +660,7 @@ pub(crate) struct ListInput {
     pub(crate) max_results: Option<i64>,
 }
 
-pub(crate) fn parse_list(b: &Map<String, Value>, max: i64) -> Result<ListInput, ApiError> {
+pub(crate) fn parse_list(b: &Map<String, Value>, max: i64) -> Result<ListInput, Error> {
     let mut c = Checker::default();
     let next_token = c.str(b, "", "nextToken", &ANY, false);
     let max_results = c.int(b, "", "maxResults", 1, max);
@@ -627,7 +682,7 @@ pub(crate) struct WorkloadInput {
 pub(crate) fn parse_workload(
     b: &Map<String, Value>,
     with_tags: bool,
-) -> Result<WorkloadInput, ApiError> {
+) -> Result<WorkloadInput, Error> {
     let mut c = Checker::default();
     let name = c.str(b, "", "name", &WORKLOAD_NAME, true);
     let urls = c.str_list(
@@ -656,7 +711,7 @@ pub(crate) fn parse_workload(
 #[derive(Debug)]
 pub(crate) struct ApiKeyProviderInput {
     pub(crate) name: String,
-    pub(crate) api_key: Option<crate::store::Sensitive>,
+    pub(crate) api_key: Option<Sensitive>,
     pub(crate) secret_source: Option<String>,
     pub(crate) secret_json_key: Option<String>,
     pub(crate) tags: Option<BTreeMap<String, String>>,
@@ -665,12 +720,12 @@ pub(crate) struct ApiKeyProviderInput {
 pub(crate) fn parse_api_key_provider(
     b: &Map<String, Value>,
     with_tags: bool,
-) -> Result<ApiKeyProviderInput, ApiError> {
+) -> Result<ApiKeyProviderInput, Error> {
     let mut c = Checker::default();
     let name = c.str(b, "", "name", &PROVIDER_NAME, true);
     let api_key = c
         .str(b, "", "apiKey", &API_KEY_IN, false)
-        .map(crate::store::Sensitive::new);
+        .map(Sensitive::new);
     let mut json_key = None;
     if let Some(cfg) = c.object(b, "", "apiKeySecretConfig", false) {
         c.str(cfg, "apiKeySecretConfig", "secretId", &SECRET_ID, true);
@@ -699,10 +754,10 @@ pub(crate) struct Oauth2ProviderInput {
     pub(crate) vendor: String,
     pub(crate) member: String,
     pub(crate) client_id: Option<String>,
-    pub(crate) client_secret: Option<crate::store::Sensitive>,
+    pub(crate) client_secret: Option<Sensitive>,
     pub(crate) client_secret_source: Option<String>,
     pub(crate) discovery_url: Option<String>,
-    pub(crate) metadata: Option<crate::store::Metadata>,
+    pub(crate) metadata: Option<Metadata>,
     pub(crate) tenant_id: Option<String>,
     pub(crate) issuer: Option<String>,
     pub(crate) authorization_endpoint: Option<String>,
@@ -730,7 +785,7 @@ pub(crate) fn member_for_vendor(vendor: &str) -> &'static str {
 pub(crate) fn parse_oauth2_provider(
     b: &Map<String, Value>,
     with_tags: bool,
-) -> Result<Oauth2ProviderInput, ApiError> {
+) -> Result<Oauth2ProviderInput, Error> {
     let mut c = Checker::default();
     let name = c.str(b, "", "name", &PROVIDER_NAME, true);
     let vendor = c.str(b, "", "credentialProviderVendor", &VENDOR, true);
@@ -775,7 +830,7 @@ pub(crate) fn parse_oauth2_provider(
                 );
                 out.client_secret = c
                     .str(cfg, &p, "clientSecret", &CLIENT_SECRET, false)
-                    .map(crate::store::Sensitive::new);
+                    .map(Sensitive::new);
                 if let Some(sc) = c.object(cfg, &p, "clientSecretConfig", false) {
                     let sp = format!("{p}.clientSecretConfig");
                     c.str(sc, &sp, "secretId", &SECRET_ID, true);
@@ -872,7 +927,7 @@ fn parse_custom(c: &mut Checker, cfg: &Map<String, Value>, p: &str, out: &mut Oa
                     c.violation(&format!("{dp}.{field}"), "Member must be an absolute URL");
                 }
             }
-            out.metadata = Some(crate::store::Metadata {
+            out.metadata = Some(Metadata {
                 issuer: issuer.unwrap_or_default(),
                 authorization_endpoint: ae.unwrap_or_default(),
                 token_endpoint: te.unwrap_or_default(),
@@ -949,12 +1004,29 @@ impl std::fmt::Debug for WatInput {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("WatInput")
             .field("workload_name", &self.workload_name)
-            .field(
-                "user_token",
-                &self.user_token.as_ref().map(|_| "[REDACTED]"),
-            )
-            .field("user_id", &self.user_id)
+            .field("user", &self.user)
             .finish()
+    }
+}
+
+impl std::fmt::Debug for WatUser {
+    /// A user JWT is redacted.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::None => f.write_str("None"),
+            Self::Id(id) => f.debug_tuple("Id").field(id).finish(),
+            Self::Jwt(_) => f.write_str("Jwt([REDACTED])"),
+        }
+    }
+}
+
+impl std::fmt::Debug for UserIdentifier {
+    /// A user JWT is redacted.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Id(id) => f.debug_tuple("Id").field(id).finish(),
+            Self::Token(_) => f.write_str("Token([REDACTED])"),
+        }
     }
 }
 
@@ -997,11 +1069,7 @@ impl std::fmt::Debug for CompleteInput {
     /// Tokens, custom state and custom parameter values are redacted (sensitive in the model).
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("CompleteInput")
-            .field("user_id", &self.user_id)
-            .field(
-                "user_token",
-                &self.user_token.as_ref().map(|_| "[REDACTED]"),
-            )
+            .field("user", &self.user)
             .field("session_uri", &self.session_uri)
             .finish()
     }

@@ -4,38 +4,24 @@
 //! Vault keys are `{provider}\0{sha256(...)}`: per provider, so deleting a provider drops its tokens,
 //! and hashed, so no user id or scope list appears in the key space. Values are encrypted by the store.
 
-use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use rand::RngCore;
-use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 
-use crate::api::AppState;
-use crate::api::error::ApiError;
+use crate::error::Error;
 use crate::idp::ClientCfg;
+use crate::secret::Sensitive;
+use crate::state::AppState;
 use crate::store::{
-    Discovery, Metadata, Oauth2ProviderRecord, Sensitive, SessionRecord, SessionState, Table,
-    TokenRecord, UserTokenRecord, WorkloadRecord, now,
+    Discovery, Metadata, Oauth2ProviderRecord, SessionRecord, SessionState, Table, TokenRecord,
+    UserTokenRecord, WorkloadRecord,
 };
-use crate::validate::TokenInput;
+use crate::time::Time;
+use crate::validate::{Oauth2Flow, TokenInput};
 use crate::wat::Claims;
-
-/// One async lock per vault key, so concurrent misses fetch once.
-#[derive(Debug, Default)]
-pub(crate) struct Flights(Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>);
-
-impl Flights {
-    fn lock_for(&self, key: &str) -> Arc<tokio::sync::Mutex<()>> {
-        let mut m = self.0.lock().expect("flights lock");
-        if m.len() > 10_000 {
-            m.retain(|_, v| Arc::strong_count(v) > 1);
-        }
-        m.entry(key.to_string()).or_default().clone()
-    }
-}
 
 /// The key prefix of every token of a provider.
 pub(crate) fn provider_prefix(provider: &str) -> String {
@@ -71,21 +57,21 @@ fn usable(t: &TokenRecord) -> bool {
     match t.expires_at {
         None => true,
         Some(exp) => {
-            let skew = ((exp - t.issued_at) / 4.0).clamp(0.0, 30.0);
-            now() < exp - skew
+            let margin = (exp.since(t.issued_at) / 4).min(Duration::from_secs(30));
+            !(exp - margin).is_past()
         }
     }
 }
 
 /// The provider's metadata: given, preset, or discovered (fetched at first use, then cached in the
 /// provider record).
-async fn metadata(st: &AppState, rec: &Oauth2ProviderRecord) -> Result<Metadata, ApiError> {
+async fn metadata(st: &AppState, rec: &Oauth2ProviderRecord) -> Result<Metadata, Error> {
     match (&rec.discovery, &rec.discovered) {
         (Discovery::Metadata(m), _) => Ok(m.clone()),
         (Discovery::Url(_), Some(m)) => Ok(m.clone()),
         (Discovery::Url(u), None) => {
             let m = st.idp.discover(u).await.map_err(|e| {
-                ApiError::internal(format!(
+                Error::Internal(format!(
                     "Could not fetch the credential provider's discovery document: {e}"
                 ))
             })?;
@@ -95,7 +81,7 @@ async fn metadata(st: &AppState, rec: &Oauth2ProviderRecord) -> Result<Metadata,
                     Table::Oauth2Providers,
                     &rec.name,
                     move |cur: Option<Oauth2ProviderRecord>| {
-                        Ok::<_, ApiError>((
+                        Ok::<_, Error>((
                             cur.map(|mut r| {
                                 r.discovered = Some(cached);
                                 r
@@ -152,28 +138,46 @@ fn extra_params(
     out
 }
 
-fn token_answer(t: &TokenRecord) -> Value {
-    json!({ "accessToken": t.access_token.expose() })
+/// What GetResourceOauth2Token ends with.
+#[derive(Debug)]
+pub(crate) enum TokenOutcome {
+    /// The access token.
+    Token(Sensitive),
+    /// The user has to (or is about to) consent at this URL; poll again with the session.
+    InProgress {
+        authorization_url: String,
+        session_uri: String,
+    },
+    /// The provider refused the session's authorization.
+    Failed { session_uri: String },
+}
+
+fn token_answer(t: &TokenRecord) -> TokenOutcome {
+    TokenOutcome::Token(t.access_token.clone())
 }
 
 /// The vault's read-through for the grants the service performs itself (M2M, on-behalf-of): one
 /// flight per vault key, the stored token while it is usable (unless `force`), else the grant
 /// `fetch` makes at the provider's token endpoint, stored before the answer.
 ///
-/// `grant` and `subject` (the workload, and the user for on-behalf-of) go into the vault key with
-/// the provider, the sorted scopes, resources, audiences and the custom parameters.
+/// The flow (`input.flow`) and `subject` (the workload, and the user for on-behalf-of) go into the
+/// vault key with the provider, the sorted scopes, resources, audiences and the custom parameters.
 async fn through_vault<F, Fut>(
     st: &AppState,
     input: &TokenInput,
     rec: &Oauth2ProviderRecord,
-    grant: &str,
     subject: &[&str],
     fetch: F,
-) -> Result<Value, ApiError>
+) -> Result<TokenOutcome, Error>
 where
     F: FnOnce(Metadata, Vec<(String, String)>) -> Fut,
-    Fut: std::future::Future<Output = Result<TokenRecord, ApiError>>,
+    Fut: std::future::Future<Output = Result<TokenRecord, Error>>,
 {
+    let (grant, label) = match input.flow {
+        Oauth2Flow::M2m => ("m2m", "M2M"),
+        Oauth2Flow::OnBehalfOf => ("obo", "on-behalf-of"),
+        Oauth2Flow::UserFederation => ("user", "user federation"),
+    };
     let custom: Vec<(String, String)> = input
         .custom_parameters
         .iter()
@@ -207,34 +211,37 @@ where
     let extra = extra_params(&custom, &input.resources, &input.audiences);
     let t = fetch(m, extra).await?;
     st.store.put(Table::Tokens, &key, &t).await?;
-    let label = if grant == "m2m" {
-        "M2M"
-    } else {
-        "on-behalf-of"
-    };
     tracing::info!(provider = %rec.name, "{label} token obtained and stored");
     Ok(token_answer(&t))
 }
 
-/// GetResourceOauth2Token, M2M: client credentials, cached in the vault until the token expires.
-pub(crate) async fn m2m(
+/// GetResourceOauth2Token, once the workload access token and the provider were checked: by flow.
+pub(crate) async fn resource_token(
     st: &AppState,
     claims: &Claims,
     input: &TokenInput,
     rec: &Oauth2ProviderRecord,
-) -> Result<Value, ApiError> {
-    through_vault(
-        st,
-        input,
-        rec,
-        "m2m",
-        &[&claims.wn],
-        |m, extra| async move {
-            st.idp
-                .client_credentials(&cfg(rec, &m), &input.scopes, &extra)
-                .await
-        },
-    )
+    workload: &WorkloadRecord,
+) -> Result<TokenOutcome, Error> {
+    match input.flow {
+        Oauth2Flow::M2m => m2m(st, claims, input, rec).await,
+        Oauth2Flow::UserFederation => user_federation(st, claims, input, rec, workload).await,
+        Oauth2Flow::OnBehalfOf => on_behalf_of(st, claims, input, rec).await,
+    }
+}
+
+/// GetResourceOauth2Token, M2M: client credentials, cached in the vault until the token expires.
+async fn m2m(
+    st: &AppState,
+    claims: &Claims,
+    input: &TokenInput,
+    rec: &Oauth2ProviderRecord,
+) -> Result<TokenOutcome, Error> {
+    through_vault(st, input, rec, &[&claims.wn], |m, extra| async move {
+        st.idp
+            .client_credentials(&cfg(rec, &m), &input.scopes, &extra)
+            .await
+    })
     .await
 }
 
@@ -242,60 +249,58 @@ pub(crate) async fn m2m(
 /// token endpoint with the user JWT the workload access token was issued for (ForJWT) as the
 /// subject token. The exchanged token is cached in the vault per (workload, user, provider, scopes,
 /// resources, audiences, parameters) until it expires.
-pub(crate) async fn on_behalf_of(
+async fn on_behalf_of(
     st: &AppState,
     claims: &Claims,
     input: &TokenInput,
     rec: &Oauth2ProviderRecord,
-) -> Result<Value, ApiError> {
+) -> Result<TokenOutcome, Error> {
     let refused = || {
-        ApiError::validation(
+        Error::Refused(
             "ON_BEHALF_OF_TOKEN_EXCHANGE needs a workload access token obtained with \
              GetWorkloadAccessTokenForJWT: the user's JWT is the subject token of the exchange, \
-             and this workload access token was issued without one",
+             and this workload access token was issued without one"
+                .into(),
         )
     };
     let (Some(user), Some(ujt)) = (&claims.sub, &claims.ujt) else {
         return Err(refused());
     };
     let subject: UserTokenRecord = st.store.get(Table::UserTokens, ujt)?.ok_or_else(refused)?;
-    through_vault(
-        st,
-        input,
-        rec,
-        "obo",
-        &[&claims.wn, user],
-        |m, extra| async move {
-            st.idp
-                .token_exchange(&cfg(rec, &m), &subject.jwt, &input.scopes, &extra)
-                .await
-        },
-    )
+    through_vault(st, input, rec, &[&claims.wn, user], |m, extra| async move {
+        st.idp
+            .token_exchange(&cfg(rec, &m), &subject.jwt, &input.scopes, &extra)
+            .await
+    })
     .await
 }
 
-fn in_progress(s: &SessionRecord) -> Value {
-    json!({ "authorizationUrl": s.authorization_url, "sessionUri": s.session_uri, "sessionStatus": "IN_PROGRESS" })
+fn in_progress(s: &SessionRecord) -> TokenOutcome {
+    TokenOutcome::InProgress {
+        authorization_url: s.authorization_url.clone(),
+        session_uri: s.session_uri.clone(),
+    }
 }
 
 /// GetResourceOauth2Token, USER_FEDERATION.
-pub(crate) async fn user_federation(
+async fn user_federation(
     st: &AppState,
     claims: &Claims,
     input: &TokenInput,
     rec: &Oauth2ProviderRecord,
     workload: &WorkloadRecord,
-) -> Result<Value, ApiError> {
+) -> Result<TokenOutcome, Error> {
     let user = claims.sub.clone().ok_or_else(|| {
-        ApiError::validation(
+        Error::Refused(
             "USER_FEDERATION needs a workload access token issued for a user \
-             (GetWorkloadAccessTokenForUserId or GetWorkloadAccessTokenForJWT)",
+             (GetWorkloadAccessTokenForUserId or GetWorkloadAccessTokenForJWT)"
+                .into(),
         )
     })?;
     if let Some(url) = &input.return_url {
         let allowed = workload.allowed_return_urls.as_deref().unwrap_or_default();
         if !allowed.iter().any(|a| a == url) {
-            return Err(ApiError::invalid_field(
+            return Err(Error::invalid_field(
                 "resourceOauth2ReturnUrl",
                 format!(
                     "Member must be one of the allowedResourceOauth2ReturnUrls of workload identity {}",
@@ -320,17 +325,17 @@ pub(crate) async fn user_federation(
         match st.store.get::<SessionRecord>(Table::Sessions, uri)? {
             Some(s) => {
                 if s.workload != claims.wn || s.user != user || s.provider != rec.name {
-                    return Err(ApiError::access_denied(
-                        "The session belongs to another workload, user or provider",
+                    return Err(Error::Denied(
+                        "The session belongs to another workload, user or provider".into(),
                     ));
                 }
                 match s.status {
                     SessionState::Completed => {
                         st.store.delete(Table::Sessions, uri).await?;
                     }
-                    _ if s.expires_at <= now() => {
+                    _ if s.expires_at.is_past() => {
                         st.store.delete(Table::Sessions, uri).await?;
-                        return Err(ApiError::invalid_field(
+                        return Err(Error::invalid_field(
                             "sessionUri",
                             "The session has expired",
                         ));
@@ -339,9 +344,9 @@ pub(crate) async fn user_federation(
                         return Ok(in_progress(&s));
                     }
                     SessionState::Failed => {
-                        return Ok(
-                            json!({ "sessionUri": s.session_uri, "sessionStatus": "FAILED" }),
-                        );
+                        return Ok(TokenOutcome::Failed {
+                            session_uri: s.session_uri,
+                        });
                     }
                 }
             }
@@ -364,7 +369,7 @@ pub(crate) async fn user_federation(
                         return Ok(token_answer(&nt));
                     }
                     Err(e) => {
-                        tracing::info!(provider = %rec.name, error = %e.message, "refresh failed; a new authorization is needed");
+                        tracing::info!(provider = %rec.name, error = %e.detail(), "refresh failed; a new authorization is needed");
                         st.store.delete(Table::Tokens, &key).await?;
                     }
                 }
@@ -372,7 +377,7 @@ pub(crate) async fn user_federation(
         }
     }
     if session_gone {
-        return Err(ApiError::invalid_field(
+        return Err(Error::invalid_field(
             "sessionUri",
             "The session does not exist, was already used, or has expired",
         ));
@@ -387,11 +392,11 @@ async fn start_session(
     input: &TokenInput,
     rec: &Oauth2ProviderRecord,
     vault_key: String,
-) -> Result<Value, ApiError> {
+) -> Result<TokenOutcome, Error> {
     let m = metadata(st, rec).await?;
     if m.authorization_endpoint.is_empty() {
-        return Err(ApiError::validation(
-            "The credential provider has no authorization endpoint",
+        return Err(Error::Refused(
+            "The credential provider has no authorization endpoint".into(),
         ));
     }
     let session_uri = format!("urn:ietf:params:oauth:request_uri:{}", random_token(24));
@@ -414,10 +419,10 @@ async fn start_session(
         "{}/identities/oauth2/authorize",
         st.config.endpoint
     ))
-    .map_err(|_| ApiError::internal("bad endpoint"))?;
+    .map_err(|_| Error::Internal("bad endpoint".into()))?;
     auth.query_pairs_mut()
         .append_pair("request_uri", &session_uri);
-    let t = now();
+    let t = Time::now();
     let s = SessionRecord {
         session_uri: session_uri.clone(),
         workload: claims.wn.clone(),
@@ -442,7 +447,7 @@ async fn start_session(
         token: None,
         failure: None,
         created: t,
-        expires_at: t + st.config.session_ttl_secs,
+        expires_at: t + st.config.session_ttl,
     };
     // The state and the session are written together: a callback never finds one without the other.
     let record = s.clone();
@@ -457,40 +462,40 @@ async fn start_session(
 }
 
 /// CompleteResourceTokenAuth: binds the session's token to its user when `user` is that user.
-pub(crate) async fn complete(st: &AppState, session_uri: &str, user: &str) -> Result<(), ApiError> {
+pub(crate) async fn complete(st: &AppState, session_uri: &str, user: &str) -> Result<(), Error> {
     let s: SessionRecord = st
         .store
         .get(Table::Sessions, session_uri)?
-        .ok_or_else(|| ApiError::not_found("The session does not exist or was already used"))?;
+        .ok_or_else(|| Error::NotFound("The session does not exist or was already used".into()))?;
     if s.user != user {
-        return Err(ApiError::access_denied(
-            "The user does not match the user the session was started for",
+        return Err(Error::Denied(
+            "The user does not match the user the session was started for".into(),
         ));
     }
     match s.status {
         SessionState::AwaitingCompletion => {}
         SessionState::Completed => {
-            return Err(ApiError::invalid_field(
+            return Err(Error::invalid_field(
                 "sessionUri",
                 "The session was already completed",
             ));
         }
         SessionState::AwaitingCallback => {
-            return Err(ApiError::invalid_field(
+            return Err(Error::invalid_field(
                 "sessionUri",
                 "The user has not yet authorized this session",
             ));
         }
         SessionState::Failed => {
-            return Err(ApiError::invalid_field(
+            return Err(Error::invalid_field(
                 "sessionUri",
                 "The authorization of this session failed",
             ));
         }
     }
-    if s.expires_at <= now() {
+    if s.expires_at.is_past() {
         st.store.delete(Table::Sessions, session_uri).await?;
-        return Err(ApiError::invalid_field(
+        return Err(Error::invalid_field(
             "sessionUri",
             "The session has expired",
         ));
@@ -504,14 +509,14 @@ pub(crate) async fn complete(st: &AppState, session_uri: &str, user: &str) -> Re
             match cur {
                 Some(mut c) if c.status == SessionState::AwaitingCompletion => {
                     let Some(token) = c.token.take() else {
-                        return Ok(Err(ApiError::internal("session has no token")));
+                        return Ok(Err(Error::Internal("session has no token".into())));
                     };
                     tx.put(Table::Tokens, &c.vault_key, &token)?;
                     c.status = SessionState::Completed;
                     tx.put(Table::Sessions, &uri, &c)?;
                     Ok(Ok(()))
                 }
-                _ => Ok(Err(ApiError::invalid_field(
+                _ => Ok(Err(Error::invalid_field(
                     "sessionUri",
                     "The session was already completed",
                 ))),
@@ -529,7 +534,7 @@ pub(crate) async fn authorize_target(st: &AppState, request_uri: &str) -> Result
         .get(Table::Sessions, request_uri)
         .map_err(|_| "Internal storage error".to_string())?
         .ok_or_else(|| "Unknown or already used authorization session.".to_string())?;
-    if s.status != SessionState::AwaitingCallback || s.expires_at <= now() {
+    if s.status != SessionState::AwaitingCallback || s.expires_at.is_past() {
         return Err("This authorization session has expired or was already used.".into());
     }
     Ok(s.provider_url)
@@ -581,7 +586,7 @@ pub(crate) async fn callback(
         Err(_) => return CallbackOutcome::Page(500, "Internal storage error.".into()),
     };
     let s: SessionRecord = match st.store.get::<SessionRecord>(Table::Sessions, &session_uri) {
-        Ok(Some(s)) if s.status == SessionState::AwaitingCallback && s.expires_at > now() => s,
+        Ok(Some(s)) if s.status == SessionState::AwaitingCallback && !s.expires_at.is_past() => s,
         Ok(_) => return fail_page("The authorization session has expired or was already used."),
         Err(_) => return CallbackOutcome::Page(500, "Internal storage error.".into()),
     };
@@ -613,9 +618,9 @@ pub(crate) async fn callback(
                             &extra,
                         )
                         .await
-                        .map_err(|e| ("server_error".to_string(), e.message))
+                        .map_err(|e| ("server_error".to_string(), e.detail()))
                 }
-                Err(e) => Err(("server_error".into(), e.message)),
+                Err(e) => Err(("server_error".into(), e.detail())),
             },
             Ok(None) => Err((
                 "server_error".into(),

@@ -10,7 +10,10 @@ use hmac::{Hmac, Mac};
 use serde::{Deserialize, Serialize};
 use sha2::Sha256;
 
-use crate::api::error::ApiError;
+use std::time::Duration;
+
+use crate::error::Error;
+use crate::time::Time;
 
 const PREFIX: &str = "wat1.";
 
@@ -25,8 +28,8 @@ pub(crate) struct Claims {
     /// Key of the user JWT this token was issued for (table `user_tokens`; ForJWT only).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub(crate) ujt: Option<String>,
-    pub(crate) iat: i64,
-    pub(crate) exp: i64,
+    pub(crate) iat: Time,
+    pub(crate) exp: Time,
     pub(crate) jti: String,
 }
 
@@ -40,15 +43,15 @@ pub(crate) fn issue(
     workload: &str,
     user: Option<&str>,
     user_jwt_ref: Option<&str>,
-    ttl_secs: i64,
+    ttl: Duration,
 ) -> String {
-    let now = crate::store::now() as i64;
+    let now = Time::now();
     let claims = Claims {
         wn: workload.to_string(),
         sub: user.map(str::to_string),
         ujt: user_jwt_ref.map(str::to_string),
         iat: now,
-        exp: now + ttl_secs,
+        exp: now + ttl,
         jti: uuid::Uuid::new_v4().simple().to_string(),
     };
     let payload = URL_SAFE_NO_PAD.encode(serde_json::to_vec(&claims).expect("claims serialize"));
@@ -61,8 +64,8 @@ pub(crate) fn issue(
 
 /// Verifies a token's signature and expiry. Forged or expired tokens are refused with
 /// `AccessDeniedException` (403).
-pub(crate) fn verify(key: &[u8], token: &str) -> Result<Claims, ApiError> {
-    let invalid = || ApiError::access_denied("The workload access token is invalid");
+pub(crate) fn verify(key: &[u8], token: &str) -> Result<Claims, Error> {
+    let invalid = || Error::Denied("The workload access token is invalid".into());
     let rest = token.strip_prefix(PREFIX).ok_or_else(invalid)?;
     let (payload, sig) = rest.split_once('.').ok_or_else(invalid)?;
     let sig = URL_SAFE_NO_PAD.decode(sig).map_err(|_| invalid())?;
@@ -72,9 +75,9 @@ pub(crate) fn verify(key: &[u8], token: &str) -> Result<Claims, ApiError> {
     m.verify_slice(&sig).map_err(|_| invalid())?;
     let bytes = URL_SAFE_NO_PAD.decode(payload).map_err(|_| invalid())?;
     let claims: Claims = serde_json::from_slice(&bytes).map_err(|_| invalid())?;
-    if claims.exp <= crate::store::now() as i64 {
-        return Err(ApiError::access_denied(
-            "The workload access token has expired",
+    if claims.exp.is_past() {
+        return Err(Error::Denied(
+            "The workload access token has expired".into(),
         ));
     }
     Ok(claims)
@@ -82,8 +85,8 @@ pub(crate) fn verify(key: &[u8], token: &str) -> Result<Claims, ApiError> {
 
 /// The `sub` of a user JWT (payload decoded, signature not checked). Refuses an undecodable JWT,
 /// one without `sub`, or one whose `exp` is in the past, with `AccessDeniedException`.
-pub(crate) fn jwt_subject(jwt: &str) -> Result<String, ApiError> {
-    let invalid = || ApiError::access_denied("The user token is not a valid JWT with a subject");
+pub(crate) fn jwt_subject(jwt: &str) -> Result<String, Error> {
+    let invalid = || Error::Denied("The user token is not a valid JWT with a subject".into());
     let mut parts = jwt.split('.');
     let payload = parts.nth(1).ok_or_else(invalid)?;
     let bytes = URL_SAFE_NO_PAD
@@ -91,9 +94,9 @@ pub(crate) fn jwt_subject(jwt: &str) -> Result<String, ApiError> {
         .map_err(|_| invalid())?;
     let v: serde_json::Value = serde_json::from_slice(&bytes).map_err(|_| invalid())?;
     if let Some(exp) = v.get("exp").and_then(serde_json::Value::as_f64)
-        && exp <= crate::store::now()
+        && Time::from_epoch_secs(exp).is_past()
     {
-        return Err(ApiError::access_denied("The user token has expired"));
+        return Err(Error::Denied("The user token has expired".into()));
     }
     v.get("sub")
         .and_then(serde_json::Value::as_str)
@@ -108,13 +111,19 @@ mod tests {
 
     #[test]
     fn roundtrip_and_forgery() {
-        let t = issue(b"k1", "agent", Some("alice"), Some("r1"), 60);
+        let t = issue(
+            b"k1",
+            "agent",
+            Some("alice"),
+            Some("r1"),
+            Duration::from_secs(60),
+        );
         let c = verify(b"k1", &t).unwrap();
         assert_eq!(c.wn, "agent");
         assert_eq!(c.sub.as_deref(), Some("alice"));
         assert_eq!(c.ujt.as_deref(), Some("r1"));
         assert!(verify(b"k2", &t).is_err());
-        let expired = issue(b"k1", "agent", None, None, -1);
+        let expired = issue(b"k1", "agent", None, None, Duration::ZERO);
         assert!(verify(b"k1", &expired).is_err());
         assert!(verify(b"k1", "garbage").is_err());
     }

@@ -2,17 +2,10 @@
 
 use axum::http::{HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
-use serde::Serialize;
 use serde_json::json;
 
+use crate::error::{Error, FieldError};
 use crate::store::StoreError;
-
-/// One `fieldList` entry of a ValidationException.
-#[derive(Debug, Clone, Serialize)]
-pub(crate) struct FieldError {
-    pub(crate) name: String,
-    pub(crate) message: String,
-}
 
 /// An error answer. Messages never carry secrets.
 #[derive(Debug)]
@@ -78,17 +71,9 @@ impl ApiError {
             ..Self::new(400, "ValidationException", message)
         }
     }
-    pub(crate) fn not_found(message: impl Into<String>) -> Self {
-        Self::new(404, "ResourceNotFoundException", message)
-    }
+    /// 403 AccessDeniedException.
     pub(crate) fn access_denied(message: impl Into<String>) -> Self {
         Self::new(403, "AccessDeniedException", message)
-    }
-    pub(crate) fn conflict(message: impl Into<String>) -> Self {
-        Self::new(409, "ConflictException", message)
-    }
-    pub(crate) fn internal(message: impl Into<String>) -> Self {
-        Self::new(500, "InternalServerException", message)
     }
     /// The error a fault-injected request answers with.
     pub(crate) fn injected(status: u16) -> Self {
@@ -108,7 +93,22 @@ impl ApiError {
 impl From<StoreError> for ApiError {
     fn from(e: StoreError) -> Self {
         tracing::error!(error = %e, "storage failure");
-        ApiError::internal("Internal storage error")
+        ApiError::new(500, "InternalServerException", "Internal storage error")
+    }
+}
+
+/// Each domain error as AWS answers it.
+impl From<Error> for ApiError {
+    fn from(e: Error) -> Self {
+        match e {
+            Error::Invalid { fields } => ApiError::validation_fields(fields),
+            Error::Refused(m) => ApiError::validation(m),
+            Error::NotFound(m) => ApiError::new(404, "ResourceNotFoundException", m),
+            Error::Denied(m) => ApiError::access_denied(m),
+            Error::Conflict(m) => ApiError::new(409, "ConflictException", m),
+            Error::Internal(m) => ApiError::new(500, "InternalServerException", m),
+            Error::Storage(e) => e.into(),
+        }
     }
 }
 

@@ -8,7 +8,7 @@ use axum::extract::{Query, State};
 use axum::http::{StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
 
-use super::AppState;
+use crate::state::AppState;
 use crate::vault::{self, CallbackOutcome};
 
 fn page(status: u16, text: &str) -> Response {
@@ -38,7 +38,7 @@ fn redirect(location: &str) -> Response {
 }
 
 /// `GET /identities/oauth2/authorize?request_uri=...` → 302 to the provider.
-pub(crate) async fn authorize(
+pub(super) async fn authorize(
     State(st): State<Arc<AppState>>,
     Query(q): Query<HashMap<String, String>>,
 ) -> Response {
@@ -52,7 +52,7 @@ pub(crate) async fn authorize(
 }
 
 /// `GET /identities/oauth2/callback?code=...&state=...` (or `?error=...`).
-pub(crate) async fn callback(
+pub(super) async fn callback(
     State(st): State<Arc<AppState>>,
     Query(q): Query<HashMap<String, String>>,
 ) -> Response {

@@ -1,16 +1,17 @@
 //! Control-plane operations (`bedrock-agentcore-control`): workload identities and credential providers.
 
-use std::sync::Arc;
-
 use axum::response::Response;
 use rand::Rng;
 use serde_json::{Map, Value, json};
 
 use super::error::ApiError;
-use super::{AppState, Ctx, decode_next_token, encode_next_token, ok};
+use super::wire::{Ctx, decode_next_token, encode_next_token, ok};
+use crate::error::Error;
+use crate::state::AppState;
 use crate::store::{
-    ApiKeyProviderRecord, Discovery, Metadata, Oauth2ProviderRecord, Table, WorkloadRecord, now,
+    ApiKeyProviderRecord, Discovery, Metadata, Oauth2ProviderRecord, Table, WorkloadRecord,
 };
+use crate::time::Time;
 use crate::validate::{self, Oauth2ProviderInput};
 
 fn region_of(st: &AppState, ctx: &Ctx) -> String {
@@ -58,14 +59,14 @@ fn workload_json(w: &WorkloadRecord, with_times: bool) -> Value {
     v
 }
 
-pub(crate) async fn create_workload_identity(
-    st: &Arc<AppState>,
+pub(super) async fn create_workload_identity(
+    st: &AppState,
     ctx: &Ctx,
     b: &Map<String, Value>,
 ) -> Result<Response, ApiError> {
     let input = validate::parse_workload(b, true)?;
     let region = region_of(st, ctx);
-    let t = now();
+    let t = Time::now();
     let rec = WorkloadRecord {
         arn: format!(
             "arn:aws:bedrock-agentcore:{region}:{}:workload-identity-directory/default/workload-identity/{}",
@@ -82,21 +83,20 @@ pub(crate) async fn create_workload_identity(
         .insert_new(Table::Workloads, &rec.name, &rec)
         .await?
     {
-        return Err(ApiError::conflict(format!(
-            "Workload identity {} already exists",
-            rec.name
-        )));
+        return Err(
+            Error::Conflict(format!("Workload identity {} already exists", rec.name)).into(),
+        );
     }
     tracing::info!(workload = %rec.name, "workload identity created");
     Ok(ok(201, workload_json(&rec, false)))
 }
 
-fn missing_workload(name: &str) -> ApiError {
-    ApiError::not_found(format!("Workload identity {name} not found"))
+fn missing_workload(name: &str) -> Error {
+    Error::NotFound(format!("Workload identity {name} not found"))
 }
 
-pub(crate) async fn get_workload_identity(
-    st: &Arc<AppState>,
+pub(super) async fn get_workload_identity(
+    st: &AppState,
     b: &Map<String, Value>,
 ) -> Result<Response, ApiError> {
     let name = validate::parse_name(b, &validate::WORKLOAD_NAME)?;
@@ -107,8 +107,8 @@ pub(crate) async fn get_workload_identity(
     Ok(ok(200, workload_json(&rec, true)))
 }
 
-pub(crate) async fn update_workload_identity(
-    st: &Arc<AppState>,
+pub(super) async fn update_workload_identity(
+    st: &AppState,
     b: &Map<String, Value>,
 ) -> Result<Response, ApiError> {
     let input = validate::parse_workload(b, false)?;
@@ -121,21 +121,21 @@ pub(crate) async fn update_workload_identity(
             move |cur: Option<WorkloadRecord>| {
                 let mut rec = cur.ok_or_else(|| missing_workload(&input.name))?;
                 rec.allowed_return_urls = input.allowed_return_urls;
-                rec.updated = now();
-                Ok::<_, ApiError>((Some(rec.clone()), rec))
+                rec.updated = Time::now();
+                Ok::<_, Error>((Some(rec.clone()), rec))
             },
         )
         .await??;
     Ok(ok(200, workload_json(&rec, true)))
 }
 
-pub(crate) async fn delete_workload_identity(
-    st: &Arc<AppState>,
+pub(super) async fn delete_workload_identity(
+    st: &AppState,
     b: &Map<String, Value>,
 ) -> Result<Response, ApiError> {
     let name = validate::parse_name(b, &validate::WORKLOAD_NAME)?;
     if !st.store.delete(Table::Workloads, &name).await? {
-        return Err(missing_workload(&name));
+        return Err(missing_workload(&name).into());
     }
     tracing::info!(workload = %name, "workload identity deleted");
     Ok(ok(204, Value::Null))
@@ -157,8 +157,8 @@ fn page<T: serde::de::DeserializeOwned>(
     Ok((items, next.map(|k| encode_next_token(&k))))
 }
 
-pub(crate) async fn list_workload_identities(
-    st: &Arc<AppState>,
+pub(super) async fn list_workload_identities(
+    st: &AppState,
     b: &Map<String, Value>,
 ) -> Result<Response, ApiError> {
     let input = validate::parse_list(b, validate::LIST_WORKLOADS_MAX)?;
@@ -191,18 +191,18 @@ fn api_key_json(p: &ApiKeyProviderRecord, with_times: bool) -> Value {
     v
 }
 
-fn missing_provider(name: &str) -> ApiError {
-    ApiError::not_found(format!("Credential provider {name} not found"))
+fn missing_provider(name: &str) -> Error {
+    Error::NotFound(format!("Credential provider {name} not found"))
 }
 
-pub(crate) async fn create_api_key_provider(
-    st: &Arc<AppState>,
+pub(super) async fn create_api_key_provider(
+    st: &AppState,
     ctx: &Ctx,
     b: &Map<String, Value>,
 ) -> Result<Response, ApiError> {
     let input = validate::parse_api_key_provider(b, true)?;
     let region = region_of(st, ctx);
-    let t = now();
+    let t = Time::now();
     let rec = ApiKeyProviderRecord {
         arn: format!(
             "arn:aws:acps:{region}:{}:token-vault/default/apikeycredentialprovider/{}",
@@ -222,17 +222,16 @@ pub(crate) async fn create_api_key_provider(
         .insert_new(Table::ApiKeyProviders, &rec.name, &rec)
         .await?
     {
-        return Err(ApiError::conflict(format!(
-            "Credential provider {} already exists",
-            rec.name
-        )));
+        return Err(
+            Error::Conflict(format!("Credential provider {} already exists", rec.name)).into(),
+        );
     }
     tracing::info!(provider = %rec.name, "API key credential provider created");
     Ok(ok(201, api_key_json(&rec, false)))
 }
 
-pub(crate) async fn get_api_key_provider(
-    st: &Arc<AppState>,
+pub(super) async fn get_api_key_provider(
+    st: &AppState,
     b: &Map<String, Value>,
 ) -> Result<Response, ApiError> {
     let name = validate::parse_name(b, &validate::PROVIDER_NAME)?;
@@ -243,8 +242,8 @@ pub(crate) async fn get_api_key_provider(
     Ok(ok(200, api_key_json(&rec, true)))
 }
 
-pub(crate) async fn update_api_key_provider(
-    st: &Arc<AppState>,
+pub(super) async fn update_api_key_provider(
+    st: &AppState,
     b: &Map<String, Value>,
 ) -> Result<Response, ApiError> {
     let input = validate::parse_api_key_provider(b, false)?;
@@ -265,27 +264,27 @@ pub(crate) async fn update_api_key_provider(
                 if input.secret_json_key.is_some() {
                     rec.secret_json_key = input.secret_json_key;
                 }
-                rec.updated = now();
-                Ok::<_, ApiError>((Some(rec.clone()), rec))
+                rec.updated = Time::now();
+                Ok::<_, Error>((Some(rec.clone()), rec))
             },
         )
         .await??;
     Ok(ok(200, api_key_json(&rec, true)))
 }
 
-pub(crate) async fn delete_api_key_provider(
-    st: &Arc<AppState>,
+pub(super) async fn delete_api_key_provider(
+    st: &AppState,
     b: &Map<String, Value>,
 ) -> Result<Response, ApiError> {
     let name = validate::parse_name(b, &validate::PROVIDER_NAME)?;
     if !st.store.delete(Table::ApiKeyProviders, &name).await? {
-        return Err(missing_provider(&name));
+        return Err(missing_provider(&name).into());
     }
     Ok(ok(204, Value::Null))
 }
 
-pub(crate) async fn list_api_key_providers(
-    st: &Arc<AppState>,
+pub(super) async fn list_api_key_providers(
+    st: &AppState,
     b: &Map<String, Value>,
 ) -> Result<Response, ApiError> {
     let input = validate::parse_list(b, validate::LIST_API_KEY_MAX)?;
@@ -318,7 +317,7 @@ fn meta(issuer: &str, auth: &str, token: &str, methods: &[&str]) -> Metadata {
 }
 
 /// Endpoints of the built-in vendors, as the real service presets them.
-fn vendor_discovery(input: &Oauth2ProviderInput) -> Result<Discovery, ApiError> {
+fn vendor_discovery(input: &Oauth2ProviderInput) -> Result<Discovery, Error> {
     const BASIC: &[&str] = &["client_secret_basic", "client_secret_post"];
     const POST: &[&str] = &["client_secret_post"];
     let d = match input.member.as_str() {
@@ -326,7 +325,7 @@ fn vendor_discovery(input: &Oauth2ProviderInput) -> Result<Discovery, ApiError> 
             (Some(u), _) => Discovery::Url(u.clone()),
             (_, Some(m)) => Discovery::Metadata(m.clone()),
             _ => {
-                return Err(ApiError::invalid_field(
+                return Err(Error::invalid_field(
                     "oauth2ProviderConfigInput.customOauth2ProviderConfig.oauthDiscovery",
                     "Member must not be null",
                 ));
@@ -394,8 +393,8 @@ fn vendor_discovery(input: &Oauth2ProviderInput) -> Result<Discovery, ApiError> 
                 issuer.trim_end_matches('/')
             )),
             _ => {
-                return Err(ApiError::validation(
-                    "issuer or tokenEndpoint must be given for this vendor",
+                return Err(Error::Refused(
+                    "issuer or tokenEndpoint must be given for this vendor".into(),
                 ));
             }
         },
@@ -403,7 +402,7 @@ fn vendor_discovery(input: &Oauth2ProviderInput) -> Result<Discovery, ApiError> 
     Ok(d)
 }
 
-pub(crate) fn metadata_json(m: &Metadata) -> Value {
+fn metadata_json(m: &Metadata) -> Value {
     json!({
         "issuer": m.issuer,
         "authorizationEndpoint": m.authorization_endpoint,
@@ -450,8 +449,8 @@ fn oauth2_json(st: &AppState, p: &Oauth2ProviderRecord, full: bool) -> Value {
     v
 }
 
-pub(crate) async fn create_oauth2_provider(
-    st: &Arc<AppState>,
+pub(super) async fn create_oauth2_provider(
+    st: &AppState,
     ctx: &Ctx,
     b: &Map<String, Value>,
 ) -> Result<Response, ApiError> {
@@ -470,7 +469,7 @@ pub(crate) async fn create_oauth2_provider(
         },
         Discovery::Metadata(_) => None,
     };
-    let t = now();
+    let t = Time::now();
     let rec = Oauth2ProviderRecord {
         arn: format!(
             "arn:aws:acps:{region}:{}:token-vault/default/oauth2credentialprovider/{}",
@@ -496,10 +495,9 @@ pub(crate) async fn create_oauth2_provider(
         .insert_new(Table::Oauth2Providers, &rec.name, &rec)
         .await?
     {
-        return Err(ApiError::conflict(format!(
-            "Credential provider {} already exists",
-            rec.name
-        )));
+        return Err(
+            Error::Conflict(format!("Credential provider {} already exists", rec.name)).into(),
+        );
     }
     tracing::info!(provider = %rec.name, vendor = %rec.vendor, "OAuth2 credential provider created");
     let mut v = oauth2_json(st, &rec, false);
@@ -509,8 +507,8 @@ pub(crate) async fn create_oauth2_provider(
     Ok(ok(201, v))
 }
 
-pub(crate) async fn get_oauth2_provider(
-    st: &Arc<AppState>,
+pub(super) async fn get_oauth2_provider(
+    st: &AppState,
     b: &Map<String, Value>,
 ) -> Result<Response, ApiError> {
     let name = validate::parse_name(b, &validate::PROVIDER_NAME)?;
@@ -521,8 +519,8 @@ pub(crate) async fn get_oauth2_provider(
     Ok(ok(200, oauth2_json(st, &rec, true)))
 }
 
-pub(crate) async fn update_oauth2_provider(
-    st: &Arc<AppState>,
+pub(super) async fn update_oauth2_provider(
+    st: &AppState,
     b: &Map<String, Value>,
 ) -> Result<Response, ApiError> {
     let input = validate::parse_oauth2_provider(b, false)?;
@@ -552,16 +550,16 @@ pub(crate) async fn update_oauth2_provider(
                 rec.discovered = discovered;
                 rec.client_auth_method = input.client_auth_method.clone();
                 rec.extra_output = input.extra_output;
-                rec.updated = now();
-                Ok::<_, ApiError>((Some(rec.clone()), rec))
+                rec.updated = Time::now();
+                Ok::<_, Error>((Some(rec.clone()), rec))
             },
         )
         .await??;
     Ok(ok(200, oauth2_json(st, &rec, true)))
 }
 
-pub(crate) async fn delete_oauth2_provider(
-    st: &Arc<AppState>,
+pub(super) async fn delete_oauth2_provider(
+    st: &AppState,
     b: &Map<String, Value>,
 ) -> Result<Response, ApiError> {
     let name = validate::parse_name(b, &validate::PROVIDER_NAME)?;
@@ -581,8 +579,8 @@ pub(crate) async fn delete_oauth2_provider(
     Ok(ok(204, Value::Null))
 }
 
-pub(crate) async fn list_oauth2_providers(
-    st: &Arc<AppState>,
+pub(super) async fn list_oauth2_providers(
+    st: &AppState,
     b: &Map<String, Value>,
 ) -> Result<Response, ApiError> {
     let input = validate::parse_list(b, validate::LIST_OAUTH2_MAX)?;

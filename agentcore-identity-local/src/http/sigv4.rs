@@ -9,7 +9,8 @@ use hmac::{Hmac, Mac};
 use sha2::{Digest, Sha256};
 
 use super::error::ApiError;
-use crate::store::Sensitive;
+use crate::secret::Sensitive;
+use crate::time::Time;
 
 /// Largest accepted difference between the request's `x-amz-date` and the clock (AWS: 15 min).
 const MAX_SKEW_SECS: i64 = 15 * 60;
@@ -156,7 +157,7 @@ pub(crate) fn verify(
             "The credential scope date does not match x-amz-date.",
         ));
     }
-    if (when - crate::store::now() as i64).abs() > MAX_SKEW_SECS {
+    if (when - Time::now().epoch_secs_whole()).abs() > MAX_SKEW_SECS {
         return Err(err(
             "InvalidSignatureException",
             "Signature expired: the request time is more than 15 minutes from the current time.",

@@ -1,0 +1,278 @@
+//! Starting and stopping a service: [`LocalIdentityService::builder`], [`Builder`],
+//! [`ServiceHandle`], and the errors of starting one.
+
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
+
+use crate::http::op::Metrics;
+use crate::http::{self, HttpConfig};
+use crate::secret::Sensitive;
+use crate::state::{AppState, Config};
+use crate::store;
+
+/// Errors starting the service.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// Binding the port failed.
+    #[error("could not bind the listening socket")]
+    Io(#[from] std::io::Error),
+    /// Opening the store failed.
+    #[error("could not open the store: {0}")]
+    Store(String),
+}
+
+/// Entry point: `LocalIdentityService::builder()`.
+#[derive(Debug, Clone, Copy)]
+pub struct LocalIdentityService;
+
+impl LocalIdentityService {
+    /// A builder with the defaults: temporary data directory, port 0 (OS-chosen), bind 127.0.0.1.
+    pub fn builder() -> Builder {
+        Builder::default()
+    }
+}
+
+/// Configures and starts a service.
+#[derive(Debug, Clone)]
+pub struct Builder {
+    data_dir: Option<PathBuf>,
+    port: u16,
+    bind: IpAddr,
+    account_id: String,
+    region: String,
+    session_ttl: Duration,
+    workload_token_ttl: Duration,
+    public_url: Option<String>,
+    sigv4: Option<http::sigv4::SigV4Key>,
+}
+
+impl Default for Builder {
+    fn default() -> Self {
+        Self {
+            data_dir: None,
+            port: 0,
+            bind: IpAddr::V4(Ipv4Addr::LOCALHOST),
+            account_id: "000000000000".into(),
+            region: "us-east-1".into(),
+            session_ttl: Duration::from_secs(600),
+            workload_token_ttl: Duration::from_secs(3600),
+            public_url: None,
+            sigv4: None,
+        }
+    }
+}
+
+impl Builder {
+    /// Where the store and key live. Without one, a temporary directory is used and removed at
+    /// shutdown.
+    pub fn data_dir(mut self, dir: impl AsRef<Path>) -> Self {
+        self.data_dir = Some(dir.as_ref().to_path_buf());
+        self
+    }
+    /// TCP port (0: OS-chosen).
+    pub fn port(mut self, port: u16) -> Self {
+        self.port = port;
+        self
+    }
+    /// Address to bind (default 127.0.0.1).
+    pub fn bind(mut self, addr: IpAddr) -> Self {
+        self.bind = addr;
+        self
+    }
+    /// Account id in ARNs (default `000000000000`).
+    pub fn account_id(mut self, account: impl Into<String>) -> Self {
+        self.account_id = account.into();
+        self
+    }
+    /// Region in ARNs when a request carries no SigV4 credential scope (default `us-east-1`).
+    pub fn region(mut self, region: impl Into<String>) -> Self {
+        self.region = region.into();
+        self
+    }
+    /// Lifetime of USER_FEDERATION authorization sessions (default 10 minutes).
+    pub fn session_ttl(mut self, ttl: Duration) -> Self {
+        self.session_ttl = ttl;
+        self
+    }
+    /// Lifetime of workload access tokens (default 1 hour).
+    pub fn workload_token_ttl(mut self, ttl: Duration) -> Self {
+        self.workload_token_ttl = ttl;
+        self
+    }
+    /// The base URL browsers and clients reach the service at, when it differs from
+    /// `http://{bind}:{port}` (e.g. behind a proxy, or when binding 0.0.0.0).
+    pub fn public_url(mut self, url: impl Into<String>) -> Self {
+        self.public_url = Some(url.into());
+        self
+    }
+
+    /// Verify SigV4 signatures: every API request must be signed with this access key and secret
+    /// (403 `MissingAuthenticationTokenException` without a signature, `UnrecognizedClientException`
+    /// for another access key, `InvalidSignatureException` for a wrong signature or a request time
+    /// more than 15 minutes off). Off by default.
+    pub fn verify_sigv4(
+        mut self,
+        access_key: impl Into<String>,
+        secret: impl Into<String>,
+    ) -> Self {
+        self.sigv4 = Some(http::sigv4::SigV4Key {
+            access_key: access_key.into(),
+            secret: Sensitive::new(secret.into()),
+        });
+        self
+    }
+
+    /// Opens the store, binds, and serves in a background task.
+    pub async fn start(self) -> Result<ServiceHandle, Error> {
+        let (dir, temp) = match &self.data_dir {
+            Some(d) => (d.clone(), false),
+            None => {
+                let d = std::env::temp_dir().join(format!(
+                    "agentcore-identity-local-{}",
+                    uuid::Uuid::new_v4().simple()
+                ));
+                (d, true)
+            }
+        };
+        let (store, keys) = store::Store::open(&dir).map_err(|e| Error::Store(e.to_string()))?;
+        tracing::info!(
+            data_dir = %dir.display(),
+            workload_identities = store.count(store::Table::Workloads).unwrap_or(0),
+            api_key_providers = store.count(store::Table::ApiKeyProviders).unwrap_or(0),
+            oauth2_providers = store.count(store::Table::Oauth2Providers).unwrap_or(0),
+            tokens = store.count(store::Table::Tokens).unwrap_or(0),
+            "store opened"
+        );
+        let listener = tokio::net::TcpListener::bind(SocketAddr::new(self.bind, self.port)).await?;
+        let local = listener.local_addr()?;
+        let host = match local.ip() {
+            ip if ip.is_unspecified() => "127.0.0.1".to_string(),
+            IpAddr::V6(ip) => format!("[{ip}]"),
+            ip => ip.to_string(),
+        };
+        let endpoint = self
+            .public_url
+            .clone()
+            .map(|u| u.trim_end_matches('/').to_string())
+            .unwrap_or_else(|| format!("http://{host}:{}", local.port()));
+        let config = Config {
+            account_id: self.account_id,
+            default_region: self.region,
+            endpoint: endpoint.clone(),
+            session_ttl: self.session_ttl,
+            wat_ttl: self.workload_token_ttl.max(Duration::from_secs(1)),
+        };
+        let state = Arc::new(AppState::new(store, keys, config));
+        let metrics = Arc::new(Metrics::default());
+        let app = http::router(
+            state.clone(),
+            metrics.clone(),
+            HttpConfig { sigv4: self.sigv4 },
+        );
+        let (tx, rx) = oneshot::channel::<()>();
+        if local.ip().is_loopback() {
+            tracing::info!(%endpoint, "agentcore-identity-local listening on {local} (loopback only)");
+        } else {
+            tracing::warn!(%endpoint, "agentcore-identity-local listening on {local} (NOT loopback: reachable from other hosts)");
+        }
+        let join = tokio::spawn(async move {
+            let r = axum::serve(listener, app)
+                .with_graceful_shutdown(async move {
+                    let _ = rx.await;
+                })
+                .await;
+            if let Err(e) = r {
+                tracing::error!(error = %e, "server error");
+            }
+        });
+        Ok(ServiceHandle {
+            endpoint,
+            addr: local,
+            state,
+            metrics,
+            data_dir: dir,
+            temp,
+            shutdown: Some(tx),
+            join: Some(join),
+        })
+    }
+}
+
+/// A running service. Dropping it stops the server (without waiting); prefer [`ServiceHandle::shutdown`].
+#[derive(Debug)]
+pub struct ServiceHandle {
+    endpoint: String,
+    addr: SocketAddr,
+    state: Arc<AppState>,
+    metrics: Arc<Metrics>,
+    data_dir: PathBuf,
+    temp: bool,
+    shutdown: Option<oneshot::Sender<()>>,
+    join: Option<JoinHandle<()>>,
+}
+
+impl ServiceHandle {
+    /// The base URL serving both planes, e.g. `http://127.0.0.1:41234`.
+    pub fn endpoint(&self) -> String {
+        self.endpoint.clone()
+    }
+    /// The bound socket address.
+    pub fn local_addr(&self) -> SocketAddr {
+        self.addr
+    }
+    /// The data directory in use.
+    pub fn data_dir(&self) -> &Path {
+        &self.data_dir
+    }
+    /// The provider callback URL, `{endpoint}/identities/oauth2/callback`.
+    pub fn callback_url(&self) -> String {
+        self.state.callback_url()
+    }
+    /// Requests received for one operation (model name, e.g. `"GetResourceApiKey"`), whatever
+    /// their outcome.
+    pub fn request_count(&self, operation: &str) -> u64 {
+        self.metrics.count(operation)
+    }
+    /// Requests received for all operations.
+    pub fn total_requests(&self) -> u64 {
+        self.metrics.total()
+    }
+    /// Makes the next `count` data-plane requests fail with `status` and the AWS error shape
+    /// (500 `InternalServerException`, 429 `ThrottlingException`, 503 `ServiceUnavailableException`,
+    /// 4xx the modelled exception). `count` 0 clears pending faults.
+    pub fn inject_faults(&self, status: u16, count: u32) {
+        self.metrics.set_faults(status, count);
+    }
+    /// Stops accepting, finishes in-flight requests, and removes a temporary data directory.
+    pub async fn shutdown(mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+        if let Some(j) = self.join.take() {
+            let _ = j.await;
+        }
+        if self.temp {
+            let _ = std::fs::remove_dir_all(&self.data_dir);
+        }
+    }
+}
+
+impl Drop for ServiceHandle {
+    fn drop(&mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+        if let Some(j) = self.join.take() {
+            j.abort();
+        }
+        if self.temp {
+            let _ = std::fs::remove_dir_all(&self.data_dir);
+        }
+    }
+}

@@ -1,0 +1,65 @@
+//! What every request shares: the store, the derived keys, the configuration, the provider
+//! client and the vault's single-flight locks. Knows nothing of HTTP.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use crate::idp::Idp;
+use crate::store::{DerivedKeys, Store};
+
+/// The domain's configuration.
+#[derive(Debug, Clone)]
+pub(crate) struct Config {
+    /// Account id in ARNs.
+    pub(crate) account_id: String,
+    /// Region in ARNs when a request names none.
+    pub(crate) default_region: String,
+    /// Base URL clients and browsers reach this service at (no trailing slash).
+    pub(crate) endpoint: String,
+    /// Lifetime of USER_FEDERATION sessions.
+    pub(crate) session_ttl: Duration,
+    /// Lifetime of workload access tokens.
+    pub(crate) wat_ttl: Duration,
+}
+
+/// One async lock per vault key, so concurrent misses fetch once.
+#[derive(Debug, Default)]
+pub(crate) struct Flights(Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>);
+
+impl Flights {
+    /// The lock of `key`.
+    pub(crate) fn lock_for(&self, key: &str) -> Arc<tokio::sync::Mutex<()>> {
+        let mut m = self.0.lock().expect("flights lock");
+        if m.len() > 10_000 {
+            m.retain(|_, v| Arc::strong_count(v) > 1);
+        }
+        m.entry(key.to_string()).or_default().clone()
+    }
+}
+
+/// Shared state of a running service.
+#[derive(Debug)]
+pub(crate) struct AppState {
+    pub(crate) store: Store,
+    pub(crate) keys: DerivedKeys,
+    pub(crate) config: Config,
+    pub(crate) idp: Idp,
+    pub(crate) flights: Flights,
+}
+
+impl AppState {
+    pub(crate) fn new(store: Store, keys: DerivedKeys, config: Config) -> Self {
+        Self {
+            store,
+            keys,
+            config,
+            idp: Idp::new(),
+            flights: Flights::default(),
+        }
+    }
+    /// The provider callback URL.
+    pub(crate) fn callback_url(&self) -> String {
+        format!("{}/identities/oauth2/callback", self.config.endpoint)
+    }
+}
