@@ -7,10 +7,13 @@
 //!   the provider name, the flow, the sorted scopes, resources and audiences, and the custom
 //!   parameters. No raw secret is ever a key, and two workload access tokens (two users) never share
 //!   an entry.
-//! * **Expiry**: for a JWT, its `exp` claim (payload decoded, signature not verified) less
-//!   [`CacheConfig::jwt_expiry_skew`] (default 60 s); otherwise a fixed TTL:
+//! * **Expiry**: for a JWT, its lifetime `exp - iat` (payload decoded, signature not verified),
+//!   counted from when it was received, less [`CacheConfig::jwt_expiry_skew`] (default 60 s): so a
+//!   local clock that is behind or ahead of the issuer's never keeps an expired token. A JWT
+//!   without `iat` lives until `exp` by the local clock, less the skew. Otherwise a fixed TTL:
 //!   [`CacheConfig::api_key_ttl`] (default 15 min) for API keys and
-//!   [`CacheConfig::opaque_token_ttl`] (default 5 min) for opaque access tokens.
+//!   [`CacheConfig::opaque_token_ttl`] (default 5 min) for opaque access tokens. Every entry is
+//!   capped by [`CacheConfig::max_ttl`] (default 1 h), whatever a token claims.
 //! * **Single-flight**: concurrent misses for one key make exactly one service call; the others
 //!   wait for its answer (or its error).
 //! * **Bounded**: at most [`CacheConfig::max_capacity`] entries (default 10 000), least recently
@@ -44,6 +47,7 @@ pub struct CacheConfig {
     pub(crate) jwt_expiry_skew: Duration,
     pub(crate) api_key_ttl: Duration,
     pub(crate) opaque_token_ttl: Duration,
+    pub(crate) max_ttl: Duration,
 }
 
 impl Default for CacheConfig {
@@ -54,12 +58,14 @@ impl Default for CacheConfig {
             jwt_expiry_skew: Duration::from_secs(60),
             api_key_ttl: Duration::from_secs(15 * 60),
             opaque_token_ttl: Duration::from_secs(5 * 60),
+            max_ttl: Duration::from_secs(60 * 60),
         }
     }
 }
 
 impl CacheConfig {
-    /// The defaults: enabled, 10 000 entries, 60 s skew, 15 min for API keys, 5 min for opaque tokens.
+    /// The defaults: enabled, 10 000 entries, 60 s skew, 15 min for API keys, 5 min for opaque
+    /// tokens, 1 h at most for any entry.
     pub fn new() -> Self {
         Self::default()
     }
@@ -102,26 +108,49 @@ impl CacheConfig {
         self
     }
 
+    /// The most any entry is kept, whatever the token's own expiry says.
+    pub fn max_ttl(mut self, ttl: Duration) -> Self {
+        self.max_ttl = ttl;
+        self
+    }
+
     /// How long to keep `secret`, given its kind; `None` means: do not cache it.
     pub(crate) fn ttl_for(&self, secret: &str, api_key: bool) -> Option<Duration> {
-        if api_key {
-            return Some(self.api_key_ttl).filter(|d| !d.is_zero());
-        }
-        match jwt_expiry(secret) {
-            Some(exp) => {
-                let now = SystemTime::now().duration_since(UNIX_EPOCH).ok()?;
-                let until = Duration::from_secs(exp).checked_sub(now)?;
-                until
-                    .checked_sub(self.jwt_expiry_skew)
-                    .filter(|d| !d.is_zero())
+        let now = SystemTime::now().duration_since(UNIX_EPOCH).ok()?;
+        self.ttl_at(secret, api_key, now.as_secs())
+    }
+
+    /// [`ttl_for`](Self::ttl_for) with the local clock reading `now` (seconds since the epoch).
+    pub(crate) fn ttl_at(&self, secret: &str, api_key: bool, now: u64) -> Option<Duration> {
+        let ttl = if api_key {
+            self.api_key_ttl
+        } else {
+            match jwt_times(secret) {
+                // Skew-proof: the token's own lifetime, counted from now (when it was received).
+                Some(JwtTimes {
+                    exp: Some(exp),
+                    iat: Some(iat),
+                }) => Duration::from_secs(exp.checked_sub(iat)?).checked_sub(self.jwt_expiry_skew)?,
+                Some(JwtTimes {
+                    exp: Some(exp),
+                    iat: None,
+                }) => Duration::from_secs(exp.checked_sub(now)?).checked_sub(self.jwt_expiry_skew)?,
+                _ => self.opaque_token_ttl,
             }
-            None => Some(self.opaque_token_ttl).filter(|d| !d.is_zero()),
-        }
+        };
+        Some(ttl.min(self.max_ttl)).filter(|d| !d.is_zero())
     }
 }
 
-/// The `exp` claim of a JWT, without verifying anything.
-pub(crate) fn jwt_expiry(token: &str) -> Option<u64> {
+/// The `exp` and `iat` claims of a JWT (seconds since the epoch), without verifying anything.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct JwtTimes {
+    pub(crate) exp: Option<u64>,
+    pub(crate) iat: Option<u64>,
+}
+
+/// The times of `token` if it is a JWT whose payload decodes; `None` for any other token.
+pub(crate) fn jwt_times(token: &str) -> Option<JwtTimes> {
     let mut parts = token.split('.');
     let (_header, payload, _sig) = (parts.next()?, parts.next()?, parts.next()?);
     if parts.next().is_some() {
@@ -133,11 +162,17 @@ pub(crate) fn jwt_expiry(token: &str) -> Option<u64> {
     #[derive(serde::Deserialize)]
     struct Claims {
         exp: Option<serde_json::Number>,
+        iat: Option<serde_json::Number>,
     }
     let claims: Claims = serde_json::from_slice(&bytes).ok()?;
-    let exp = claims.exp?;
-    exp.as_u64()
-        .or_else(|| exp.as_f64().filter(|f| *f >= 0.0).map(|f| f as u64))
+    let secs = |n: serde_json::Number| {
+        n.as_u64()
+            .or_else(|| n.as_f64().filter(|f| *f >= 0.0).map(|f| f as u64))
+    };
+    Some(JwtTimes {
+        exp: claims.exp.and_then(secs),
+        iat: claims.iat.and_then(secs),
+    })
 }
 
 /// SHA-256 of a secret (the only form in which a secret takes part in a cache key).
@@ -428,6 +463,17 @@ impl fmt::Debug for PendingSession {
     }
 }
 
+/// The session URIs of authorization sessions this client started and still waits for (the
+/// callback server completes only these, each once), for 15 minutes at most.
+pub(crate) type AwaitedSessions = moka::future::Cache<String, ()>;
+
+pub(crate) fn awaited_sessions() -> AwaitedSessions {
+    moka::future::Cache::builder()
+        .max_capacity(10_000)
+        .time_to_live(Duration::from_secs(15 * 60))
+        .build()
+}
+
 /// Pending sessions by cache key, for 15 minutes at most.
 pub(crate) type SessionMap = moka::future::Cache<Key, PendingSession>;
 
@@ -453,6 +499,51 @@ mod tests {
         )
     }
 
+    fn jwt_iat(iat: u64, exp: u64) -> String {
+        let b = |s: &str| base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(s);
+        format!(
+            "{}.{}.sig",
+            b(r#"{"alg":"none"}"#),
+            b(&format!(r#"{{"sub":"x","iat":{iat},"exp":{exp}}}"#))
+        )
+    }
+
+    proptest::proptest! {
+        /// Whatever the local clock's offset from the issuer's (an hour behind to an hour
+        /// ahead), a JWT is never kept longer than its own lifetime less the skew, nor longer than
+        /// the maximum TTL.
+        #[test]
+        fn shifted_clock_never_keeps_an_expired_jwt(
+            issued in 1_600_000_000u64..1_900_000_000,
+            lifetime in 0u64..100_000,
+            offset in -3_600i64..3_600,
+        ) {
+            let c = CacheConfig::default();
+            let token = jwt_iat(issued, issued + lifetime);
+            let local_now = issued.saturating_add_signed(offset);
+            let ttl = c.ttl_at(&token, false, local_now);
+            let bound = Duration::from_secs(lifetime)
+                .saturating_sub(c.jwt_expiry_skew)
+                .min(c.max_ttl);
+            proptest::prop_assert!(ttl.is_none_or(|t| t <= bound), "{ttl:?} > {bound:?}");
+            if bound > Duration::ZERO {
+                proptest::prop_assert_eq!(ttl, Some(bound));
+            }
+        }
+    }
+
+    #[test]
+    fn max_ttl_caps_every_kind() {
+        let c = CacheConfig::default().max_ttl(Duration::from_secs(10));
+        assert_eq!(c.ttl_for("key", true), Some(Duration::from_secs(10)));
+        assert_eq!(c.ttl_for("opaque", false), Some(Duration::from_secs(10)));
+        assert_eq!(
+            c.ttl_for(&jwt(now() + 100_000_000), false),
+            Some(Duration::from_secs(10)),
+            "a far-away exp is capped"
+        );
+    }
+
     fn now() -> u64 {
         SystemTime::now()
             .duration_since(UNIX_EPOCH)
@@ -465,9 +556,9 @@ mod tests {
         let c = CacheConfig::default();
         assert_eq!(c.ttl_for("key", true), Some(Duration::from_secs(900)));
         assert_eq!(c.ttl_for("opaque", false), Some(Duration::from_secs(300)));
-        let ttl = c.ttl_for(&jwt(now() + 3600), false).unwrap();
+        let ttl = c.ttl_for(&jwt(now() + 3000), false).unwrap();
         assert!(
-            ttl <= Duration::from_secs(3540) && ttl > Duration::from_secs(3530),
+            ttl <= Duration::from_secs(2940) && ttl > Duration::from_secs(2930),
             "{ttl:?}"
         );
         assert_eq!(c.ttl_for(&jwt(now() + 30), false), None, "within skew");

@@ -9,9 +9,12 @@
 //! does on `http://127.0.0.1:8081/oauth2/callback`, and shows a plain page saying the agent can
 //! continue.
 //!
-//! It only binds loopback addresses: anyone who can reach this page can bind a pending session
-//! to the configured user, so [`CallbackServerBuilder::start`] refuses `0.0.0.0` and any other
-//! non-loopback address ([`CallbackError::NotLoopback`]).
+//! It completes only the sessions its [`IdentityClient`] started and is still waiting for, each
+//! once ([`IdentityClient::claim_awaited_session`]): a forged or replayed `session_id` (a link or
+//! an image on any page the developer opens) gets a plain error page and no
+//! `CompleteResourceTokenAuth` call. And it only binds loopback addresses:
+//! [`CallbackServerBuilder::start`] refuses `0.0.0.0` and any other non-loopback address
+//! ([`CallbackError::NotLoopback`]).
 //!
 //! It is served by [`agentcore_serve::serve`]: header-read, body and idle timeouts, a connection
 //! bound and a shutdown deadline (see [`CallbackServerBuilder::serve_config`]).
@@ -63,6 +66,10 @@ pub const CALLBACK_PATH: &str = "/oauth2/callback";
 pub const SUCCESS_PAGE: &str =
     "Authorization complete. The agent can continue now; you can close this window.\n";
 
+/// The page shown for a session this process did not start, or already completed.
+pub const NOT_AWAITED_PAGE: &str = "This authorization session is unknown here or already completed; \
+     start the sign-in again from the agent.\n";
+
 /// Why the callback server could not start.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
@@ -87,8 +94,15 @@ pub enum CallbackError {
     },
 }
 
-type Completer =
-    Arc<dyn Fn(String) -> BoxFuture<'static, Result<(), Error>> + Send + Sync + 'static>;
+/// What completing one session came to.
+enum Completion {
+    Done,
+    /// Not a session this process started and still waits for (forged, replayed or expired).
+    NotAwaited,
+    Failed(Error),
+}
+
+type Completer = Arc<dyn Fn(String) -> BoxFuture<'static, Completion> + Send + Sync + 'static>;
 
 /// The callback server; see the [module docs](self).
 #[derive(Debug, Clone, Copy)]
@@ -172,9 +186,13 @@ impl CallbackServerBuilder {
             let client = client.clone();
             let user = user.clone();
             Box::pin(async move {
-                client
-                    .complete_resource_token_auth(&session_uri, user)
-                    .await
+                if !client.claim_awaited_session(&session_uri).await {
+                    return Completion::NotAwaited;
+                }
+                match client.complete_resource_token_auth(&session_uri, user).await {
+                    Ok(()) => Completion::Done,
+                    Err(e) => Completion::Failed(e),
+                }
             })
         });
         let listener = tokio::net::TcpListener::bind(self.addr)
@@ -287,11 +305,15 @@ async fn callback(
         );
     };
     match completer(session_uri).await {
-        Ok(()) => {
+        Completion::Done => {
             tracing::info!("OAuth2 session bound to the configured user");
             page(StatusCode::OK, SUCCESS_PAGE)
         }
-        Err(e) => {
+        Completion::NotAwaited => {
+            tracing::warn!("refused a callback for a session this process is not waiting for");
+            page(StatusCode::BAD_REQUEST, NOT_AWAITED_PAGE)
+        }
+        Completion::Failed(e) => {
             tracing::warn!(error = %e, "CompleteResourceTokenAuth failed");
             page(
                 StatusCode::BAD_GATEWAY,

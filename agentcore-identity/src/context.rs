@@ -46,6 +46,7 @@ pub type WithContext<F> = tokio::task::futures::TaskLocalFuture<RequestContext, 
 ///
 /// Cheap to clone (one `Arc`). `Debug` never shows the workload access token.
 #[derive(Clone, Default)]
+#[must_use]
 pub struct RequestContext {
     inner: Arc<Inner>,
 }
@@ -58,6 +59,8 @@ struct Inner {
     oauth2_callback_url: Option<String>,
     session_id: Option<String>,
     request_id: Option<String>,
+    /// Set for AgentCore Runtime invocations: no fallback identity when the token is missing.
+    workload_access_token_required: bool,
 }
 
 impl RequestContext {
@@ -98,6 +101,19 @@ impl RequestContext {
     pub fn with_request_id(self, id: impl Into<String>) -> Self {
         let id = id.into();
         self.edit(|i| i.request_id = Some(id))
+    }
+
+    /// Marks this context as one where a workload access token is required: a credential call
+    /// in it without one fails with [`Error::MissingWorkloadAccessToken`](crate::Error::MissingWorkloadAccessToken)
+    /// instead of falling back to the client's workload identity or local development. Set by
+    /// `agentcore-runtime` for invocations on AgentCore Runtime.
+    pub fn with_workload_access_token_required(self, required: bool) -> Self {
+        self.edit(|i| i.workload_access_token_required = required)
+    }
+
+    /// Whether a workload access token is required in this context.
+    pub fn workload_access_token_required(&self) -> bool {
+        self.inner.workload_access_token_required
     }
 
     /// The workload access token, if the runtime sent one.
@@ -165,6 +181,7 @@ fn make_mut(this: &mut Arc<Inner>) -> &mut Inner {
             oauth2_callback_url: this.oauth2_callback_url.clone(),
             session_id: this.session_id.clone(),
             request_id: this.request_id.clone(),
+            workload_access_token_required: this.workload_access_token_required,
         };
         *this = Arc::new(copy);
     }
@@ -185,6 +202,10 @@ impl fmt::Debug for RequestContext {
             .field("oauth2_callback_url", &self.inner.oauth2_callback_url)
             .field("session_id", &self.inner.session_id)
             .field("request_id", &self.inner.request_id)
+            .field(
+                "workload_access_token_required",
+                &self.inner.workload_access_token_required,
+            )
             .finish()
     }
 }

@@ -96,6 +96,16 @@ pub enum Error {
     )]
     NoWorkloadAccessToken,
 
+    /// The request context requires a workload access token and has none: an AgentCore Runtime
+    /// invocation arrived without the header (see
+    /// [`RequestContext::with_workload_access_token_required`](crate::context::RequestContext::with_workload_access_token_required)).
+    #[error(
+        "this invocation carries no workload access token: AgentCore Runtime sends it in the \
+         `WorkloadAccessToken` (or `X-Amz-Bedrock-AgentCore-Identity-WAT`) header; check the \
+         runtime's inbound auth (SigV4 callers send `X-Amzn-Bedrock-AgentCore-Runtime-User-Id`)"
+    )]
+    MissingWorkloadAccessToken,
+
     /// Running in a container (`DOCKER_CONTAINER=1`) without a workload access token in context:
     /// the local development flow is refused, as in the Python SDK.
     #[error(

@@ -8,6 +8,13 @@
 //! functions called by any handler below it find the token by themselves. [`App`](crate::App)
 //! uses it; use it directly when you bring your own server.
 //!
+//! On AgentCore Runtime (detected as the Python SDK does: `DOCKER_CONTAINER=1`), or with
+//! [`RuntimeContextLayer::require_workload_access_token`], the context *requires* a workload
+//! access token: a credential call in an invocation that came without the header fails with
+//! `agentcore_identity::Error::MissingWorkloadAccessToken`, which names the header, instead of
+//! silently acting as the process-wide identity (the client's workload identity or local
+//! development). Locally, without the header, local development works as before.
+//!
 //! ```no_run
 //! use agentcore_identity::context::RequestContext;
 //! use agentcore_runtime::RuntimeContextLayer;
@@ -41,15 +48,37 @@ use crate::headers::{
 
 /// A tower [`Layer`] that runs each request inside the [`RequestContext`] built from its
 /// AgentCore Runtime headers (see the [module docs](self)).
-#[derive(Debug, Clone, Copy, Default)]
+#[derive(Debug, Clone, Copy)]
+#[must_use]
 pub struct RuntimeContextLayer {
-    _private: (),
+    require_token: bool,
+}
+
+impl Default for RuntimeContextLayer {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+/// Whether this process runs in the AgentCore Runtime's container, as the Python SDK tells.
+pub fn on_agentcore_runtime() -> bool {
+    std::env::var("DOCKER_CONTAINER").is_ok_and(|v| v == "1")
 }
 
 impl RuntimeContextLayer {
-    /// The layer.
+    /// The layer; it requires the workload access token on AgentCore Runtime
+    /// ([`on_agentcore_runtime`]).
     pub fn new() -> Self {
-        Self::default()
+        Self {
+            require_token: on_agentcore_runtime(),
+        }
+    }
+
+    /// Requires the workload access token header on every request (`true`), or never (`false`:
+    /// a request without it falls back to the client's identity, as local development does).
+    pub fn require_workload_access_token(mut self, required: bool) -> Self {
+        self.require_token = required;
+        self
     }
 }
 
@@ -57,7 +86,10 @@ impl<S> Layer<S> for RuntimeContextLayer {
     type Service = RuntimeContext<S>;
 
     fn layer(&self, inner: S) -> Self::Service {
-        RuntimeContext { inner }
+        RuntimeContext {
+            inner,
+            require_token: self.require_token,
+        }
     }
 }
 
@@ -65,6 +97,7 @@ impl<S> Layer<S> for RuntimeContextLayer {
 #[derive(Debug, Clone)]
 pub struct RuntimeContext<S> {
     inner: S,
+    require_token: bool,
 }
 
 impl<S, B> Service<Request<B>> for RuntimeContext<S>
@@ -80,7 +113,8 @@ where
     }
 
     fn call(&mut self, mut request: Request<B>) -> Self::Future {
-        let ctx = request_context(request.headers());
+        let ctx = request_context(request.headers())
+            .with_workload_access_token_required(self.require_token);
         request.extensions_mut().insert(ctx.clone());
         RequestContext::scope(ctx, self.inner.call(request))
     }

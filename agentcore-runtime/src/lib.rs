@@ -88,7 +88,7 @@ pub use self::headers::{
     ACCESS_TOKEN_HEADER, AUTHORIZATION_HEADER, CUSTOM_HEADER_PREFIX, IDENTITY_WAT_HEADER,
     OAUTH2_CALLBACK_URL_HEADER, REQUEST_ID_HEADER, SESSION_HEADER, is_forwardable_header,
 };
-pub use self::layer::{RuntimeContext, RuntimeContextLayer, request_context};
+pub use self::layer::{RuntimeContext, RuntimeContextLayer, on_agentcore_runtime, request_context};
 use self::ping::Health;
 pub use self::ping::{AsyncTaskInfo, PingStatus, RunningJob, TaskGuard, TaskId};
 pub use self::reply::Reply;
@@ -151,6 +151,7 @@ pub struct AppBuilder {
     debug: bool,
     ping_handler: Option<Arc<dyn Fn() -> PingStatus + Send + Sync>>,
     serve: ServeConfig,
+    context_layer: RuntimeContextLayer,
 }
 
 impl fmt::Debug for AppBuilder {
@@ -162,6 +163,7 @@ impl fmt::Debug for AppBuilder {
             .field("debug", &self.debug)
             .field("ping_handler", &self.ping_handler.is_some())
             .field("serve", &self.serve)
+            .field("context_layer", &self.context_layer)
             .finish()
     }
 }
@@ -229,6 +231,14 @@ impl AppBuilder {
         self
     }
 
+    /// Requires the workload access token header on every invocation (`true`) or never
+    /// (`false`); by default it is required on AgentCore Runtime only
+    /// ([`on_agentcore_runtime`]). See [`RuntimeContextLayer`].
+    pub fn require_workload_access_token(mut self, required: bool) -> Self {
+        self.context_layer = self.context_layer.require_workload_access_token(required);
+        self
+    }
+
     /// Builds the app. Without an entrypoint, invocations get `500` (`"No entrypoint defined"`).
     pub fn build(self) -> App {
         App {
@@ -239,6 +249,7 @@ impl AppBuilder {
                 debug: self.debug,
                 health: Arc::new(Health::new(self.ping_handler)),
                 serve: self.serve,
+                context_layer: self.context_layer,
             }),
         }
     }
@@ -251,6 +262,7 @@ struct Shared {
     debug: bool,
     health: Arc<Health>,
     serve: ServeConfig,
+    context_layer: RuntimeContextLayer,
 }
 
 /// An AgentCore Runtime app: one entrypoint behind `POST /invocations`, plus `GET /ping`.
@@ -282,6 +294,7 @@ impl App {
             debug: false,
             ping_handler: None,
             serve: ServeConfig::new(),
+            context_layer: RuntimeContextLayer::new(),
         }
     }
 
@@ -309,7 +322,7 @@ impl App {
             .route("/invocations", post(invocations))
             .route("/ping", get(ping))
             .layer(DefaultBodyLimit::max(self.shared.body_limit))
-            .layer(RuntimeContextLayer::new())
+            .layer(self.shared.context_layer)
             .with_state(self.clone())
     }
 

@@ -285,6 +285,10 @@ impl IdentityClient {
             authorization_url = %authorization_url,
             "user authorization required"
         );
+        // Before anyone sees the URL: the callback page may be hit as soon as it is opened.
+        if let Some(uri) = &session_uri {
+            self.inner.awaited.insert(uri.clone(), ()).await;
+        }
         if let (Some(cb), true) = (&request.on_auth_url, is_new_url && new_session) {
             cb.call(&authorization_url).await;
         }
@@ -311,7 +315,11 @@ impl IdentityClient {
             .token_poller
             .as_ref()
             .unwrap_or(&self.inner.token_poller);
-        let token = poller.poll_for_token(&handle).await?;
+        let polled = poller.poll_for_token(&handle).await;
+        if let Some(uri) = &call.session_uri {
+            self.inner.awaited.invalidate(uri).await;
+        }
+        let token = polled?;
         let ttl = self
             .inner
             .cache
@@ -382,6 +390,19 @@ impl IdentityClient {
             }
         };
         Ok(SecretString::from(token))
+    }
+
+    /// Claims `session_uri` for a `CompleteResourceTokenAuth`: `true` once for each
+    /// authorization session this client started (a USER_FEDERATION answer with an authorization
+    /// URL) and is still waiting for, `false` for any other session, and for the same session a
+    /// second time.
+    ///
+    /// Call it in an OAuth2 return-URL handler before
+    /// [`complete_resource_token_auth`](Self::complete_resource_token_auth), so that a link or an
+    /// image on another page cannot bind a session of someone else's choosing to your user; the
+    /// [callback server](crate::callback) does.
+    pub async fn claim_awaited_session(&self, session_uri: &str) -> bool {
+        self.inner.awaited.remove(session_uri).await.is_some()
     }
 
     /// Confirms a user's authorization session (`CompleteResourceTokenAuth`): call it from the

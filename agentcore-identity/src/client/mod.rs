@@ -19,7 +19,10 @@ use aws_credential_types::provider::{
     ProvideCredentials, SharedCredentialsProvider, error::CredentialsError, future,
 };
 
-use crate::cache::{CacheConfig, SessionMap, TokenCache, WatCache, session_map, wat_cache};
+use crate::cache::{
+    AwaitedSessions, CacheConfig, SessionMap, TokenCache, WatCache, awaited_sessions, session_map,
+    wat_cache,
+};
 use crate::error::Error;
 use crate::poller::{DEFAULT_POLL_INTERVAL, DEFAULT_POLL_TIMEOUT, DefaultTokenPoller, TokenPoller};
 use crate::request::WorkloadIdentityRef;
@@ -57,6 +60,10 @@ type EnvLookup = Arc<dyn Fn(&str) -> Option<String> + Send + Sync>;
 ///    ([`TokenRequest::workload_identity`](crate::TokenRequest::workload_identity)):
 ///    `GetWorkloadAccessTokenForUserId`;
 /// 3. the [`RequestContext`](crate::context::RequestContext) (AgentCore Runtime sends one with each request);
+///    when the context requires a token and has none (an AgentCore Runtime invocation without the
+///    header, see `agentcore-runtime`), the call fails with
+///    [`Error::MissingWorkloadAccessToken`](crate::Error::MissingWorkloadAccessToken) here instead
+///    of acting as the fixed identity of steps 4 and 5;
 /// 4. a workload identity and user named on the client
 ///    ([`IdentityClientBuilder::workload_identity`](crate::IdentityClientBuilder::workload_identity)),
 ///    for ECS/EKS hosts where `CreateWorkloadIdentity` is denied;
@@ -81,6 +88,7 @@ pub(crate) struct Inner {
     cp: aws_sdk_bedrockagentcorecontrol::Client,
     pub(crate) cache: TokenCache,
     pub(crate) sessions: SessionMap,
+    pub(crate) awaited: AwaitedSessions,
     pub(crate) wat_cache: WatCache,
     pub(crate) token_poller: Arc<dyn TokenPoller>,
     pub(crate) workload_identity: Option<WorkloadIdentityRef>,
@@ -148,6 +156,7 @@ impl IdentityClient {
     pub fn clear_cache(&self) {
         self.inner.cache.invalidate_all();
         self.inner.sessions.invalidate_all();
+        self.inner.awaited.invalidate_all();
         self.inner.wat_cache.invalidate_all();
     }
 
@@ -496,6 +505,7 @@ impl IdentityClientBuilder {
                 cp: aws_sdk_bedrockagentcorecontrol::Client::from_conf(cp.build()),
                 cache: TokenCache::new(self.cache),
                 sessions: session_map(),
+                awaited: awaited_sessions(),
                 wat_cache: wat_cache(),
                 token_poller,
                 workload_identity: self.workload_identity,

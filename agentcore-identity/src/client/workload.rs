@@ -101,9 +101,13 @@ impl IdentityClient {
         if let Some(identity) = identity {
             return self.workload_token_for(identity).await.map(Wat::Shared);
         }
-        let from_context = RequestContext::with_current(|ctx| {
-            ctx.filter(|c| c.workload_access_token().is_some()).cloned()
-        });
+        let from_context = RequestContext::with_current(|ctx| match ctx {
+            Some(c) if c.workload_access_token().is_some() => Ok(Some(c.clone())),
+            Some(c) if c.workload_access_token_required() => {
+                Err(Error::MissingWorkloadAccessToken)
+            }
+            _ => Ok(None),
+        })?;
         if let Some(ctx) = from_context {
             return Ok(Wat::Context(ctx));
         }
