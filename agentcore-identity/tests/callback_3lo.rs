@@ -73,9 +73,31 @@ async fn the_callback_server_binds_the_session_and_the_agent_continues() {
         .unwrap();
 
     let http = reqwest::Client::new();
+    // An attacker's link or image: a session id this process never started gets an error page
+    // and no CompleteResourceTokenAuth call.
+    for forged in [
+        "urn:ietf:params:oauth:request_uri:forged",
+        "",
+        "../../identities/CompleteResourceTokenAuth",
+    ] {
+        let resp = http
+            .get(&callback_url)
+            .query(&[("session_id", forged)])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(resp.status(), 400, "{forged}");
+        let text = resp.text().await.unwrap();
+        assert!(!text.contains("agent can continue"), "{text}");
+    }
+    assert_eq!(svc.request_count("CompleteResourceTokenAuth"), 0);
+
     let page = std::sync::Arc::new(std::sync::Mutex::new(String::new()));
+    let landed = std::sync::Arc::new(std::sync::Mutex::new(String::new()));
     let seen = page.clone();
+    let back_url = landed.clone();
     let cb = callback_url.clone();
+    let user_http = http.clone();
     let ctx = RequestContext::new()
         .with_workload_access_token(wat)
         .with_oauth2_callback_url(callback_url.clone());
@@ -85,7 +107,8 @@ async fn the_callback_server_binds_the_session_and_the_agent_continues() {
             TokenRequest::new("web", AuthFlow::UserFederation)
                 .scopes(["openid", "profile"])
                 .on_auth_url_async(move |url| {
-                    let (http, seen, cb) = (http.clone(), seen.clone(), cb.clone());
+                    let (http, seen, cb, back_url) =
+                        (user_http.clone(), seen.clone(), cb.clone(), back_url.clone());
                     async move {
                         // The user consents; the provider and the service send the browser back
                         // to the callback server with ?session_id=...
@@ -95,6 +118,7 @@ async fn the_callback_server_binds_the_session_and_the_agent_continues() {
                             .unwrap();
                         assert!(back.as_str().starts_with(&cb), "{back}");
                         assert!(back.query_pairs().any(|(k, _)| k == "session_id"), "{back}");
+                        *back_url.lock().unwrap() = back.to_string();
                         let resp = http.get(back.as_str()).send().await.unwrap();
                         assert_eq!(resp.status(), 200);
                         *seen.lock().unwrap() = resp.text().await.unwrap();
@@ -106,6 +130,11 @@ async fn the_callback_server_binds_the_session_and_the_agent_continues() {
     .unwrap();
 
     assert!(page.lock().unwrap().contains("agent can continue"));
+    assert_eq!(svc.request_count("CompleteResourceTokenAuth"), 1);
+    // Replaying the real callback URL (browser history, a shared link) completes nothing again.
+    let replay = landed.lock().unwrap().clone();
+    let resp = http.get(&replay).send().await.unwrap();
+    assert_eq!(resp.status(), 400);
     assert_eq!(svc.request_count("CompleteResourceTokenAuth"), 1);
     // The token is alice's.
     use base64::Engine as _;

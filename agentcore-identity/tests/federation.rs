@@ -304,6 +304,7 @@ async fn non_blocking_mode_returns_the_url_then_the_token() {
     let Error::AuthorizationRequired {
         authorization_url,
         session_uri,
+        ..
     } = first
     else {
         panic!("{first:?}")
@@ -317,6 +318,7 @@ async fn non_blocking_mode_returns_the_url_then_the_token() {
         Error::AuthorizationRequired {
             authorization_url: u,
             session_uri: s,
+            ..
         } => {
             assert_eq!(*u, authorization_url);
             assert_eq!(*s, session_uri);

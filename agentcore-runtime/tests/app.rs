@@ -385,3 +385,143 @@ async fn shutdown_lets_the_request_in_flight_finish() {
     let (status, _, body) = in_flight.await.unwrap();
     assert_eq!((status, body), (200, json!("finished")));
 }
+
+/// Stuck clients as an attacker on the same machine would hold them: half-sent heads and
+/// half-sent bodies. `/ping` keeps answering, bodies time out with 408, and shutdown returns
+/// within its deadline while the stuck connections are still open.
+#[tokio::test]
+async fn stuck_clients_neither_hold_the_app_nor_keep_it_from_stopping() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let app = App::builder()
+        .entrypoint(|p: Value, _inv: Invocation| async move {
+            Ok::<_, std::convert::Infallible>(p)
+        })
+        .serve_config(
+            agentcore_runtime::ServeConfig::new()
+                .header_read_timeout(Duration::from_secs(30))
+                .body_timeout(Duration::from_millis(500))
+                .shutdown_deadline(Duration::from_secs(1)),
+        )
+        .build();
+    let served = serve(app).await;
+    let mut stuck = Vec::new();
+    for _ in 0..200 {
+        let mut s = tokio::net::TcpStream::connect(served.addr).await.unwrap();
+        s.write_all(b"POST /invocations HTTP/1.1\r\nHost: x\r\n")
+            .await
+            .unwrap();
+        stuck.push(s);
+    }
+    let mut half_bodies = Vec::new();
+    for _ in 0..20 {
+        let mut s = tokio::net::TcpStream::connect(served.addr).await.unwrap();
+        s.write_all(
+            b"POST /invocations HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 50\r\n\r\n{\"a\":",
+        )
+        .await
+        .unwrap();
+        half_bodies.push(s);
+    }
+    let http = reqwest::Client::new();
+    assert_eq!(ping(&http, &served).await["status"], "Healthy");
+    // The half-sent bodies get 408 once the body timeout passes.
+    for s in &mut half_bodies {
+        let mut out = String::new();
+        tokio::time::timeout(Duration::from_secs(5), s.read_to_string(&mut out))
+            .await
+            .expect("answered")
+            .unwrap();
+        assert!(out.starts_with("HTTP/1.1 408"), "{out}");
+        assert!(out.contains("Request timeout"), "{out}");
+    }
+    // Shutdown with 200 half-open heads (30 s header timeout) returns within the 1 s deadline.
+    let started = std::time::Instant::now();
+    served.shutdown().await.unwrap();
+    assert!(
+        started.elapsed() < Duration::from_secs(3),
+        "{:?}",
+        started.elapsed()
+    );
+    drop(stuck);
+}
+
+mod identity {
+    //! On AgentCore Runtime an invocation without a workload access token must not act as the
+    //! process-wide identity.
+    use super::*;
+    use agentcore_identity::{ApiKeyRequest, IdentityClient};
+    use agentcore_identity_local::LocalIdentityService;
+
+    async fn app(client: IdentityClient, required: bool) -> App {
+        App::builder()
+            .require_workload_access_token(required)
+            .entrypoint(move |_p: Value, _inv: Invocation| {
+                let client = client.clone();
+                async move {
+                    let key = client.get_api_key(ApiKeyRequest::new("openai")).await?;
+                    Ok::<_, agentcore_identity::Error>(json!({ "key_len": key.expose_secret().len() }))
+                }
+            })
+            .build()
+    }
+
+    #[tokio::test]
+    async fn a_missing_token_header_is_an_error_naming_it_when_required() {
+        let svc = LocalIdentityService::builder().port(0).start().await.unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let client = IdentityClient::builder()
+            .region("us-east-1")
+            .endpoint_url(svc.endpoint())
+            .credentials_provider(aws_credential_types::Credentials::for_tests())
+            .local_config_path(dir.path().join(".agentcore.json"))
+            .env_lookup(|_| None)
+            .build()
+            .await
+            .unwrap();
+        client
+            .create_api_key_credential_provider("openai", "sk-test-key".into())
+            .await
+            .unwrap();
+        client
+            .create_workload_identity(Some("agent"), &[])
+            .await
+            .unwrap();
+        let wat = client
+            .get_workload_access_token(
+                "agent",
+                agentcore_identity::WorkloadUser::UserId("alice".into()),
+            )
+            .await
+            .unwrap();
+        let http = reqwest::Client::new();
+
+        // Required (as on AgentCore Runtime): no header, no fallback, the header is named.
+        let served = serve(app(client.clone(), true).await).await;
+        let before = svc.total_requests();
+        let (status, _, body) = post(&http, &served.url("/invocations"), "{}").await;
+        assert_eq!(status, 500, "{body}");
+        let msg = body["error"].as_str().unwrap();
+        assert!(msg.contains("WorkloadAccessToken"), "{msg}");
+        assert_eq!(svc.total_requests(), before, "nothing was fetched");
+        assert!(!dir.path().join(".agentcore.json").exists(), "no local dev");
+        // With the header, the key arrives.
+        let resp = http
+            .post(served.url("/invocations"))
+            .header("WorkloadAccessToken", wat.expose_secret())
+            .body("{}")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(resp.status(), 200);
+        let body: Value = resp.json().await.unwrap();
+        assert_eq!(body["key_len"], 11);
+        served.shutdown().await.unwrap();
+
+        // Not required (local development): the same invocation falls back to local development.
+        let served = serve(app(client, false).await).await;
+        let (status, _, body) = post(&http, &served.url("/invocations"), "{}").await;
+        assert_eq!((status, body["key_len"].clone()), (200, json!(11)));
+        assert!(dir.path().join(".agentcore.json").exists());
+        served.shutdown().await.unwrap();
+    }
+}

@@ -341,9 +341,10 @@ impl IdentityClient {
     /// `GetWorkloadAccessTokenForUserId`, [`WorkloadUser::Agent`] `GetWorkloadAccessToken`.
     ///
     /// ```no_run
-    /// # async fn f(client: agentcore_identity::IdentityClient) -> Result<(), agentcore_identity::Error> {
-    /// use agentcore_identity::WorkloadUser;
-    /// let token = client
+    /// # #[tokio::main] async fn main() -> Result<(), agentcore_identity::Error> {
+    /// use agentcore_identity::{IdentityClient, WorkloadUser};
+    /// let client = IdentityClient::from_env().await?;
+    /// let _token = client
     ///     .get_workload_access_token("my-agent", WorkloadUser::UserId("alice".into()))
     ///     .await?;
     /// # Ok(()) }

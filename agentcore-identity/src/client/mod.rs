@@ -45,7 +45,7 @@ type EnvLookup = Arc<dyn Fn(&str) -> Option<String> + Send + Sync>;
 ///
 /// // As every AWS SDK client: from the shared configuration...
 /// let config = aws_config::load_from_env().await;
-/// let client = IdentityClient::new(&config);
+/// let _client = IdentityClient::new(&config);
 /// // ...or in one step, with the region and endpoint checks reported here.
 /// let client = IdentityClient::from_env().await?;
 /// let _key = client.get_api_key(ApiKeyRequest::new("openai-apikey-provider")).await?;
