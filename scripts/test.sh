@@ -11,6 +11,12 @@ npm ci --prefix testkit/idp --no-audit --no-fund --loglevel=error
 echo "==> cargo fmt --check"
 cargo fmt --all -- --check
 
+echo "==> cargo machete (no unused dependencies)"
+if ! cargo machete --version >/dev/null 2>&1; then
+    cargo install cargo-machete@0.9.2 --locked --quiet
+fi
+cargo machete
+
 echo "==> cargo test (all crates, all features)"
 cargo test --workspace --all-features --no-fail-fast
 

@@ -51,7 +51,7 @@ pub struct RequestContext {
     inner: Arc<Inner>,
 }
 
-#[derive(Default)]
+#[derive(Clone, Default)]
 struct Inner {
     workload_access_token: Option<SecretString>,
     /// SHA-256 of the workload access token, computed on first use (cache keys).
@@ -70,7 +70,7 @@ impl RequestContext {
     }
 
     fn edit(mut self, f: impl FnOnce(&mut Inner)) -> Self {
-        let inner = make_mut(&mut self.inner);
+        let inner = Arc::make_mut(&mut self.inner);
         f(inner);
         self
     }
@@ -170,22 +170,6 @@ impl RequestContext {
             Err(_) => (f.take().expect("not called yet"))(None),
         }
     }
-}
-
-/// `Arc::make_mut` without requiring `Inner: Clone` (the digest cell is rebuilt lazily).
-fn make_mut(this: &mut Arc<Inner>) -> &mut Inner {
-    if Arc::get_mut(this).is_none() {
-        let copy = Inner {
-            workload_access_token: this.workload_access_token.clone(),
-            token_digest: OnceLock::new(),
-            oauth2_callback_url: this.oauth2_callback_url.clone(),
-            session_id: this.session_id.clone(),
-            request_id: this.request_id.clone(),
-            workload_access_token_required: this.workload_access_token_required,
-        };
-        *this = Arc::new(copy);
-    }
-    Arc::get_mut(this).expect("unique after rebuild")
 }
 
 impl fmt::Debug for RequestContext {
