@@ -7,6 +7,14 @@
 //!   the provider name, the flow, the sorted scopes, resources and audiences, and the custom
 //!   parameters. No raw secret is ever a key, and two workload access tokens (two users) never share
 //!   an entry.
+//! * **Scope** ([`CacheScope`]): API keys and M2M (client-credentials) tokens do not depend on the
+//!   user, so they may be kept once per process and workload instead of once per workload access
+//!   token ([`CacheScope::Workload`]): on AgentCore Runtime, which hands each invocation a fresh
+//!   token after its inbound auth admitted the caller, that is what makes the cache pay off across
+//!   invocations, and it is the default there (`DOCKER_CONTAINER=1`). Elsewhere the default is
+//!   [`CacheScope::PerToken`]. USER_FEDERATION and on-behalf-of tokens belong to a user: no setting
+//!   makes them workload-scoped ([`CacheConfig::api_key_scope`] and [`CacheConfig::m2m_scope`] are
+//!   the only ones).
 //! * **Expiry**: for a JWT, its lifetime `exp - iat` (payload decoded, signature not verified),
 //!   counted from when it was received, less [`CacheConfig::jwt_expiry_skew`] (default 60 s): so a
 //!   local clock that is behind or ahead of the issuer's never keeps an expired token. A JWT
@@ -39,6 +47,22 @@ use sha2::{Digest, Sha256};
 
 use crate::error::Error;
 
+/// Whose entry a user-independent credential (API key, M2M token) is; see the
+/// [module docs](self).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum CacheScope {
+    /// One entry per workload access token: two tokens never share an entry (the default off
+    /// AgentCore Runtime, and always for user-bound tokens).
+    PerToken,
+    /// One entry per process and workload identity, reused across invocations whatever their
+    /// workload access token (the default on AgentCore Runtime for API keys and M2M tokens). The
+    /// workload is the named identity a token was obtained for, or, for tokens from the request
+    /// context, the one workload this process serves: keep [`CacheScope::PerToken`] in a process
+    /// that serves several workload identities with context tokens.
+    Workload,
+}
+
 /// Cache settings (see the [module docs](self)).
 #[derive(Debug, Clone)]
 pub struct CacheConfig {
@@ -48,6 +72,8 @@ pub struct CacheConfig {
     pub(crate) api_key_ttl: Duration,
     pub(crate) opaque_token_ttl: Duration,
     pub(crate) max_ttl: Duration,
+    pub(crate) api_key_scope: Option<CacheScope>,
+    pub(crate) m2m_scope: Option<CacheScope>,
 }
 
 impl Default for CacheConfig {
@@ -59,6 +85,8 @@ impl Default for CacheConfig {
             api_key_ttl: Duration::from_secs(15 * 60),
             opaque_token_ttl: Duration::from_secs(5 * 60),
             max_ttl: Duration::from_secs(60 * 60),
+            api_key_scope: None,
+            m2m_scope: None,
         }
     }
 }
@@ -108,6 +136,35 @@ impl CacheConfig {
         self
     }
 
+    /// The scope of cached API keys (default: [`CacheScope::Workload`] on AgentCore Runtime,
+    /// [`CacheScope::PerToken`] elsewhere).
+    pub fn api_key_scope(mut self, scope: CacheScope) -> Self {
+        self.api_key_scope = Some(scope);
+        self
+    }
+
+    /// The scope of cached M2M (client-credentials) tokens (default: [`CacheScope::Workload`]
+    /// on AgentCore Runtime, [`CacheScope::PerToken`] elsewhere). USER_FEDERATION and
+    /// on-behalf-of tokens are always per token.
+    pub fn m2m_scope(mut self, scope: CacheScope) -> Self {
+        self.m2m_scope = Some(scope);
+        self
+    }
+
+    /// The scopes of API keys and M2M tokens, given whether this process runs on AgentCore
+    /// Runtime.
+    pub(crate) fn scopes(&self, on_runtime: bool) -> (CacheScope, CacheScope) {
+        let auto = if on_runtime {
+            CacheScope::Workload
+        } else {
+            CacheScope::PerToken
+        };
+        (
+            self.api_key_scope.unwrap_or(auto),
+            self.m2m_scope.unwrap_or(auto),
+        )
+    }
+
     /// The most any entry is kept, whatever the token's own expiry says.
     pub fn max_ttl(mut self, ttl: Duration) -> Self {
         self.max_ttl = ttl;
@@ -122,22 +179,25 @@ impl CacheConfig {
 
     /// [`ttl_for`](Self::ttl_for) with the local clock reading `now` (seconds since the epoch).
     pub(crate) fn ttl_at(&self, secret: &str, api_key: bool, now: u64) -> Option<Duration> {
-        let ttl = if api_key {
-            self.api_key_ttl
-        } else {
-            match jwt_times(secret) {
-                // Skew-proof: the token's own lifetime, counted from now (when it was received).
-                Some(JwtTimes {
-                    exp: Some(exp),
-                    iat: Some(iat),
-                }) => Duration::from_secs(exp.checked_sub(iat)?).checked_sub(self.jwt_expiry_skew)?,
-                Some(JwtTimes {
-                    exp: Some(exp),
-                    iat: None,
-                }) => Duration::from_secs(exp.checked_sub(now)?).checked_sub(self.jwt_expiry_skew)?,
-                _ => self.opaque_token_ttl,
-            }
-        };
+        let ttl =
+            if api_key {
+                self.api_key_ttl
+            } else {
+                match jwt_times(secret) {
+                    // Skew-proof: the token's own lifetime, counted from now (when it was received).
+                    Some(JwtTimes {
+                        exp: Some(exp),
+                        iat: Some(iat),
+                    }) => Duration::from_secs(exp.checked_sub(iat)?)
+                        .checked_sub(self.jwt_expiry_skew)?,
+                    Some(JwtTimes {
+                        exp: Some(exp),
+                        iat: None,
+                    }) => Duration::from_secs(exp.checked_sub(now)?)
+                        .checked_sub(self.jwt_expiry_skew)?,
+                    _ => self.opaque_token_ttl,
+                }
+            };
         Some(ttl.min(self.max_ttl)).filter(|d| !d.is_zero())
     }
 }
@@ -408,11 +468,22 @@ impl TokenCache {
     }
 }
 
+/// The "token digest" of workload-scoped entries: the same for every token of `workload`
+/// (`""`: the workload this process serves), never equal to a token's digest (other domain).
+pub(crate) fn workload_scope_digest(workload: &str) -> [u8; 32] {
+    let mut h = Sha256::new();
+    h.update(b"agentcore-identity/workload-scope/v1\0");
+    h.update(workload.as_bytes());
+    h.finalize().into()
+}
+
 /// A workload access token the client obtained itself (named workload identity, local
-/// development) and its digest, computed once.
+/// development) or was given, its digest computed once, and the workload-scope digest of the
+/// identity it was obtained for.
 pub(crate) struct SharedWat {
     pub(crate) token: SecretString,
     pub(crate) digest: [u8; 32],
+    pub(crate) workload_digest: [u8; 32],
     ttl: Duration,
 }
 
@@ -423,9 +494,15 @@ impl fmt::Debug for SharedWat {
 }
 
 impl SharedWat {
-    pub(crate) fn new(token: SecretString, ttl: Duration) -> Self {
+    /// `workload`: the identity the token was obtained for, `""` when not known.
+    pub(crate) fn new(token: SecretString, ttl: Duration, workload: &str) -> Self {
         let digest = digest_secret(secrecy::ExposeSecret::expose_secret(&token));
-        Self { token, digest, ttl }
+        Self {
+            token,
+            digest,
+            workload_digest: workload_scope_digest(workload),
+            ttl,
+        }
     }
 }
 

@@ -189,7 +189,10 @@ impl CallbackServerBuilder {
                 if !client.claim_awaited_session(&session_uri).await {
                     return Completion::NotAwaited;
                 }
-                match client.complete_resource_token_auth(&session_uri, user).await {
+                match client
+                    .complete_resource_token_auth(&session_uri, user)
+                    .await
+                {
                     Ok(()) => Completion::Done,
                     Err(e) => Completion::Failed(e),
                 }

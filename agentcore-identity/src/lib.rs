@@ -86,7 +86,7 @@ pub mod __private;
 #[doc(inline)]
 pub use agentcore_identity_macros::{requires_access_token, requires_api_key, requires_wat};
 
-pub use cache::CacheConfig;
+pub use cache::{CacheConfig, CacheScope};
 pub use client::{
     DEFAULT_LOCAL_CONFIG_PATH, DEFAULT_REGION, IdentityClient, IdentityClientBuilder,
     default_client, set_default_client, validate_region,

@@ -107,8 +107,12 @@ async fn the_callback_server_binds_the_session_and_the_agent_continues() {
             TokenRequest::new("web", AuthFlow::UserFederation)
                 .scopes(["openid", "profile"])
                 .on_auth_url_async(move |url| {
-                    let (http, seen, cb, back_url) =
-                        (user_http.clone(), seen.clone(), cb.clone(), back_url.clone());
+                    let (http, seen, cb, back_url) = (
+                        user_http.clone(),
+                        seen.clone(),
+                        cb.clone(),
+                        back_url.clone(),
+                    );
                     async move {
                         // The user consents; the provider and the service send the browser back
                         // to the callback server with ?session_id=...

@@ -11,11 +11,11 @@ use tracing::Instrument as _;
 
 use super::IdentityClient;
 use super::workload::Wat;
-use crate::cache::{Key, KeyBuilder, Loaded, PendingSession};
+use crate::cache::{CacheScope, Key, KeyBuilder, Loaded, PendingSession};
 use crate::context::RequestContext;
 use crate::error::Error;
 use crate::poller::{PollFuture, PollHandle, PollOutcome, PollSource};
-use crate::request::{ApiKeyRequest, TokenRequest, UserIdentifier, WorkloadUser};
+use crate::request::{ApiKeyRequest, AuthFlow, TokenRequest, UserIdentifier, WorkloadUser};
 
 /// One prepared `GetResourceOauth2Token` request (shared by the first call and the polls).
 struct OAuth2Call<'a> {
@@ -92,7 +92,9 @@ impl IdentityClient {
     /// Gets an API key from the token vault (`GetResourceApiKey`), cached.
     ///
     /// The workload access token comes from the request (explicit), else the
-    /// [`RequestContext`], else the local development flow (see [`crate::workload`]).
+    /// [`RequestContext`], else the local development flow (see [`IdentityClient`]'s "Where the
+    /// workload access token comes from"). The key is cached per token or per workload
+    /// ([`CacheScope`](crate::cache::CacheScope)).
     pub async fn get_api_key(
         &self,
         request: impl Into<ApiKeyRequest>,
@@ -104,7 +106,10 @@ impl IdentityClient {
                 request.workload_identity.as_ref(),
             )
             .await?;
-        let key = api_key_cache_key(&wat.digest(), &request.provider);
+        let key = api_key_cache_key(
+            &wat.scoped_digest(self.inner.api_key_scope),
+            &request.provider,
+        );
         if let Some(hit) = self.inner.cache.get(&key).await {
             tracing::debug!(provider = %request.provider, cache = "hit", "get_api_key");
             return Ok(hit);
@@ -148,7 +153,10 @@ impl IdentityClient {
             .await?;
         self.inner
             .cache
-            .invalidate(&api_key_cache_key(&wat.digest(), &request.provider))
+            .invalidate(&api_key_cache_key(
+                &wat.scoped_digest(self.inner.api_key_scope),
+                &request.provider,
+            ))
             .await;
         Ok(())
     }
@@ -163,7 +171,7 @@ impl IdentityClient {
                 request.workload_identity.as_ref(),
             )
             .await?;
-        let key = token_cache_key(&request, &wat.digest());
+        let key = token_cache_key(&request, &wat.scoped_digest(self.token_scope(&request)));
         self.inner.cache.invalidate(&key).await;
         Ok(())
     }
@@ -185,7 +193,7 @@ impl IdentityClient {
                 request.workload_identity.as_ref(),
             )
             .await?;
-        let key = token_cache_key(&request, &wat.digest());
+        let key = token_cache_key(&request, &wat.scoped_digest(self.token_scope(&request)));
         // The hit path first, before any span: a cached token costs a key digest and a lookup.
         if !request.force_authentication
             && let Some(hit) = self.inner.cache.get(&key).await
@@ -391,6 +399,14 @@ impl IdentityClient {
             }
         };
         Ok(SecretString::from(token))
+    }
+
+    /// The cache scope of `request`'s token: M2M may be workload-scoped, user-bound flows never.
+    fn token_scope(&self, request: &TokenRequest) -> CacheScope {
+        match request.flow {
+            AuthFlow::M2M => self.inner.m2m_scope,
+            _ => CacheScope::PerToken,
+        }
     }
 
     /// Claims `session_uri` for a `CompleteResourceTokenAuth`: `true` once for each

@@ -20,8 +20,8 @@ use aws_credential_types::provider::{
 };
 
 use crate::cache::{
-    AwaitedSessions, CacheConfig, SessionMap, TokenCache, WatCache, awaited_sessions, session_map,
-    wat_cache,
+    AwaitedSessions, CacheConfig, CacheScope, SessionMap, TokenCache, WatCache, awaited_sessions,
+    session_map, wat_cache,
 };
 use crate::error::Error;
 use crate::poller::{DEFAULT_POLL_INTERVAL, DEFAULT_POLL_TIMEOUT, DefaultTokenPoller, TokenPoller};
@@ -89,6 +89,9 @@ pub(crate) struct Inner {
     pub(crate) cache: TokenCache,
     pub(crate) sessions: SessionMap,
     pub(crate) awaited: AwaitedSessions,
+    /// The resolved scopes of API keys and M2M tokens ([`CacheConfig::api_key_scope`]).
+    pub(crate) api_key_scope: CacheScope,
+    pub(crate) m2m_scope: CacheScope,
     pub(crate) wat_cache: WatCache,
     pub(crate) token_poller: Arc<dyn TokenPoller>,
     pub(crate) workload_identity: Option<WorkloadIdentityRef>,
@@ -498,6 +501,8 @@ impl IdentityClientBuilder {
             endpoint_override,
             "identity client configured"
         );
+        let on_runtime = env("DOCKER_CONTAINER").as_deref() == Some("1");
+        let (api_key_scope, m2m_scope) = self.cache.scopes(on_runtime);
         IdentityClient {
             inner: Arc::new(Inner {
                 region,
@@ -506,6 +511,8 @@ impl IdentityClientBuilder {
                 cache: TokenCache::new(self.cache),
                 sessions: session_map(),
                 awaited: awaited_sessions(),
+                api_key_scope,
+                m2m_scope,
                 wat_cache: wat_cache(),
                 token_poller,
                 workload_identity: self.workload_identity,

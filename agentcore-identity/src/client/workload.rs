@@ -9,7 +9,12 @@ use std::time::Duration;
 use secrecy::{ExposeSecret, SecretString};
 
 use super::IdentityClient;
-use crate::cache::{KeyBuilder, SharedWat};
+use crate::cache::{CacheScope, KeyBuilder, SharedWat, workload_scope_digest};
+
+/// The workload-scope digest of tokens from the request context: the one workload this process
+/// serves.
+static PROCESS_WORKLOAD: std::sync::LazyLock<[u8; 32]> =
+    std::sync::LazyLock::new(|| workload_scope_digest(""));
 use crate::context::RequestContext;
 use crate::error::Error;
 use crate::request::{WorkloadIdentityRef, WorkloadUser};
@@ -39,6 +44,15 @@ impl Wat {
                 .workload_access_token()
                 .expect("context wat checked at resolution"),
             Wat::Shared(s) => &s.token,
+        }
+    }
+
+    /// The digest that keys this call's cache entries in `scope`.
+    pub(crate) fn scoped_digest(&self, scope: CacheScope) -> [u8; 32] {
+        match (scope, self) {
+            (CacheScope::Workload, Wat::Context(_)) => *PROCESS_WORKLOAD,
+            (CacheScope::Workload, Wat::Shared(s)) => s.workload_digest,
+            _ => self.digest(),
         }
     }
 
@@ -96,6 +110,7 @@ impl IdentityClient {
             return Ok(Wat::Shared(Arc::new(SharedWat::new(
                 token.clone(),
                 Duration::ZERO,
+                "",
             ))));
         }
         if let Some(identity) = identity {
@@ -103,9 +118,7 @@ impl IdentityClient {
         }
         let from_context = RequestContext::with_current(|ctx| match ctx {
             Some(c) if c.workload_access_token().is_some() => Ok(Some(c.clone())),
-            Some(c) if c.workload_access_token_required() => {
-                Err(Error::MissingWorkloadAccessToken)
-            }
+            Some(c) if c.workload_access_token_required() => Err(Error::MissingWorkloadAccessToken),
             _ => Ok(None),
         })?;
         if let Some(ctx) = from_context {
@@ -150,7 +163,7 @@ impl IdentityClient {
                 let ttl = config
                     .ttl_for(token.expose_secret(), false)
                     .unwrap_or(Duration::ZERO);
-                Ok::<_, Error>(Arc::new(SharedWat::new(token, ttl)))
+                Ok::<_, Error>(Arc::new(SharedWat::new(token, ttl, &identity.name)))
             })
             .await
             .map_err(Arc::unwrap_or_clone)
