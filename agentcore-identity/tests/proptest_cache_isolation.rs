@@ -293,7 +293,11 @@ async fn run_op(
             parts[1] = "*";
             parts.join("|")
         };
-        let matches = if shared && !matches!(op.action, Action::Force) {
+        // A forced token is loaded with the caller's own workload access token (API keys have no
+        // force: a plain get).
+        let forced_token =
+            matches!(op.action, Action::Force) && matches!(op.kind, Kind::Token { .. });
+        let matches = if shared && !forced_token {
             anyone(&identity) == anyone(&expected)
         } else {
             identity == expected
