@@ -3,9 +3,12 @@
 //! An agent with the tutorial's system prompt and two tools, [`calculator`](tools::Calculator)
 //! and [`weather`](tools::Weather), on `gpt-4.1-mini` (OpenAI, Azure OpenAI or any
 //! OpenAI-compatible server), hosted with the AgentCore Runtime contract
-//! ([`agentcore_runtime`]). The model's API key is never configured on the agent: on the
-//! first invocation it is fetched from the AgentCore Identity token vault (API key credential
-//! provider `openai-apikey-provider`) with `#[requires_api_key]`, and the agent is built then.
+//! ([`agentcore_runtime`]). The model's API key is never configured on the agent: each
+//! invocation asks for it with `#[requires_api_key]` (API key credential provider
+//! `openai-apikey-provider`), and the library's token cache answers after the first fetch: per
+//! workload on AgentCore Runtime (one fetch for every invocation of the process, whatever their
+//! workload access tokens), per workload access token elsewhere. The agent is built again only
+//! when the key changes. Unlike the tutorial, the example keeps no key of its own.
 //!
 //! ```no_run
 //! use openai_weather_agent::{Config, app};
@@ -29,7 +32,7 @@ use agentcore_identity::{ApiKeyRequest, IdentityClient, ServiceErrorKind, requir
 use agentcore_runtime::{App, Invocation, Reply};
 use futures::StreamExt;
 use futures::stream::BoxStream;
-use secrecy::SecretString;
+use secrecy::{ExposeSecret, SecretString};
 use serde::Deserialize;
 use tokio::sync::Mutex;
 
@@ -57,12 +60,19 @@ pub enum InvokeError {
     Agent(#[from] AgentError),
 }
 
-/// The agent service: the configuration, and the agent once the first invocation built it.
+/// The agent service: the configuration, and the agent built for the current key.
 #[derive(Debug, Clone)]
 pub struct WeatherAgent {
     config: Arc<Config>,
     identity: IdentityClient,
-    agent: Arc<Mutex<Option<Arc<Agent>>>>,
+    agent: Arc<Mutex<Option<Built>>>,
+}
+
+/// An agent and the key it was built with (to rebuild it when the vault's key changes).
+#[derive(Debug)]
+struct Built {
+    key: SecretString,
+    agent: Arc<Agent>,
 }
 
 impl WeatherAgent {
@@ -92,24 +102,28 @@ impl WeatherAgent {
         &self.config
     }
 
-    /// The agent, built on first use with the key from the token vault (fetched in the current
-    /// request context). A failed attempt is retried by the next call; concurrent first calls
-    /// fetch the key once.
+    /// The agent for the key the token vault gives in the current request context (through the
+    /// library's cache: concurrent first calls fetch it once). Built again only when the key
+    /// changed; a failed fetch is retried by the next call.
     pub async fn agent(&self) -> Result<Arc<Agent>, InvokeError> {
-        let mut slot = self.agent.lock().await;
-        if let Some(agent) = slot.as_ref() {
-            return Ok(agent.clone());
-        }
-        tracing::info!(provider = PROVIDER_NAME, "fetching the model API key");
         let key = self.model_api_key().await?;
+        let mut slot = self.agent.lock().await;
+        if let Some(built) = slot.as_ref()
+            && built.key.expose_secret() == key.expose_secret()
+        {
+            return Ok(built.agent.clone());
+        }
         let agent = Arc::new(Agent::new(
             &self.config,
-            key,
+            key.clone(),
             SYSTEM_PROMPT,
             tools::default_tools(),
         ));
         tracing::info!(model = %self.config.model, "agent initialised");
-        *slot = Some(agent.clone());
+        *slot = Some(Built {
+            key,
+            agent: agent.clone(),
+        });
         Ok(agent)
     }
 
@@ -117,7 +131,7 @@ impl WeatherAgent {
     /// next invocation fetches the (maybe rotated) key from the vault again.
     async fn forget(&self, agent: &Arc<Agent>) {
         let mut slot = self.agent.lock().await;
-        if slot.as_ref().is_some_and(|a| Arc::ptr_eq(a, agent)) {
+        if slot.as_ref().is_some_and(|b| Arc::ptr_eq(&b.agent, agent)) {
             *slot = None;
             tracing::warn!(
                 provider = PROVIDER_NAME,

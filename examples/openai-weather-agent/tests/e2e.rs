@@ -344,3 +344,58 @@ async fn a_rejected_key_is_reported_without_the_key_and_fetched_again_after_rota
     served.shutdown().await;
     assert_not_logged(&[&old_key, &new_key]);
 }
+
+/// On AgentCore Runtime every invocation comes with a fresh workload access token; with the
+/// Runtime's default cache scope (per workload) the key is fetched once for all of them, and the
+/// example keeps no key of its own. Per token (the default elsewhere), each fresh token pays.
+#[tokio::test]
+async fn fresh_tokens_per_invocation_fetch_the_key_once_with_the_runtime_cache_scope() {
+    capture_logs();
+    let key = fresh_key();
+    let id = identity().await;
+    setup_provider(&id.client, SecretString::from(key.clone()))
+        .await
+        .unwrap();
+    id.client
+        .create_workload_identity(Some("weather-agent-scope"), &[])
+        .await
+        .unwrap();
+    let model = openai_stand_in(&key, Duration::ZERO).await;
+    for (env, expected) in [(Some("1"), 1), (None, 10)] {
+        let client = agentcore_identity::IdentityClient::builder()
+            .region("us-east-1")
+            .endpoint_url(id.service.endpoint())
+            .credentials_provider(aws_credentials())
+            .env_lookup(move |name| {
+                (name == "DOCKER_CONTAINER")
+                    .then_some(env)
+                    .flatten()
+                    .map(str::to_owned)
+            })
+            .build()
+            .await
+            .unwrap();
+        let served = serve(openai_config(&model), client).await;
+        let before = id.service.request_count("GetResourceApiKey");
+        for i in 0..10 {
+            let wat = id
+                .client
+                .get_workload_access_token(
+                    "weather-agent-scope",
+                    agentcore_identity::WorkloadUser::UserId(format!("user-{i}")),
+                )
+                .await
+                .unwrap();
+            let (status, _, body) =
+                invoke(&served, &wat, json!({"prompt": "What's the weather now?"})).await;
+            assert_eq!(status, 200, "{body}");
+        }
+        assert_eq!(
+            id.service.request_count("GetResourceApiKey") - before,
+            expected,
+            "DOCKER_CONTAINER={env:?}"
+        );
+        served.shutdown().await;
+    }
+    assert_not_logged(&[&key]);
+}
