@@ -30,6 +30,9 @@ pub(crate) enum Error {
     /// The resource exists already.
     #[error("conflict: {0}")]
     Conflict(String),
+    /// Too many of something at once (pending sessions).
+    #[error("throttled: {0}")]
+    Throttled(String),
     /// Something on the service's side failed (an unreachable provider, a broken response).
     #[error("internal failure: {0}")]
     Internal(String),
@@ -61,6 +64,7 @@ impl Error {
             | Self::NotFound(m)
             | Self::Denied(m)
             | Self::Conflict(m)
+            | Self::Throttled(m)
             | Self::Internal(m) => m.clone(),
             Self::Storage(_) => "internal storage error".into(),
         }

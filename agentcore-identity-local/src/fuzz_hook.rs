@@ -44,14 +44,14 @@ fn run(op: Op, body: &[u8]) -> Result<(), ApiError> {
     } else {
         wire::json_object(body)?
     };
-    const KEY: &[u8] = b"agentcore-identity-local fuzz key";
+    const KEY: &[u8; 32] = b"agentcore-identity-local fuzz k!";
     match op {
         Op::GetWorkloadAccessToken => {
             v::parse_wat(&b, WatKind::Workload)?;
         }
         Op::GetWorkloadAccessTokenForJwt => {
             if let WatUser::Jwt(jwt) = v::parse_wat(&b, WatKind::ForJwt)?.user {
-                crate::wat::jwt_subject(&jwt)?;
+                crate::jwt::decode_signed(&jwt)?;
             }
         }
         Op::GetWorkloadAccessTokenForUserId => {
@@ -67,7 +67,7 @@ fn run(op: Op, body: &[u8]) -> Result<(), ApiError> {
         }
         Op::CompleteResourceTokenAuth => {
             if let UserIdentifier::Token(t) = v::parse_complete(&b)?.user {
-                crate::wat::jwt_subject(&t)?;
+                crate::jwt::decode_signed(&t)?;
             }
         }
         Op::CreateWorkloadIdentity => {

@@ -1,5 +1,7 @@
 //! Talking to OAuth2 providers: discovery (RFC 8414 / OpenID), client credentials, authorization-code
 //! exchange with PKCE and refresh, through the `oauth2` crate on a reqwest client with redirects off.
+//! Every outbound answer is read with a size limit ([`MAX_OUTBOUND_BODY`]) and the whole request
+//! with a timeout.
 
 use std::time::Duration;
 
@@ -23,6 +25,9 @@ const JWT_TOKEN_TYPE: &str = "urn:ietf:params:oauth:token-type:jwt";
 /// RFC 8693 token type asked for.
 const ACCESS_TOKEN_TYPE: &str = "urn:ietf:params:oauth:token-type:access_token";
 
+/// Largest outbound answer read (a discovery document, a JWKS, a token response).
+pub(crate) const MAX_OUTBOUND_BODY: usize = 256 * 1024;
+
 type Client = BasicClient<EndpointSet, EndpointNotSet, EndpointNotSet, EndpointNotSet, EndpointSet>;
 
 /// How to authenticate at the token endpoint, and as whom.
@@ -38,7 +43,87 @@ pub(crate) struct ClientCfg<'a> {
 /// Talks to providers.
 #[derive(Debug, Clone)]
 pub(crate) struct Idp {
-    http: reqwest::Client,
+    http: Bounded,
+}
+
+/// An outbound failure: unreachable, too slow, or an answer over [`MAX_OUTBOUND_BODY`].
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub(crate) struct OutboundError(String);
+
+/// A reqwest client whose answers are read up to [`MAX_OUTBOUND_BODY`].
+#[derive(Debug, Clone)]
+pub(crate) struct Bounded(reqwest::Client);
+
+impl Bounded {
+    /// Sends `req`; the answer's status, headers and body (refused past the size limit).
+    pub(crate) async fn send(
+        &self,
+        req: reqwest::Request,
+    ) -> Result<(reqwest::StatusCode, reqwest::header::HeaderMap, Vec<u8>), OutboundError> {
+        let mut resp = self
+            .0
+            .execute(req)
+            .await
+            .map_err(|e| OutboundError(e.to_string()))?;
+        let too_big = || OutboundError(format!("the answer exceeds {MAX_OUTBOUND_BODY} bytes"));
+        if resp
+            .content_length()
+            .is_some_and(|n| n > MAX_OUTBOUND_BODY as u64)
+        {
+            return Err(too_big());
+        }
+        let mut body = Vec::new();
+        while let Some(chunk) = resp
+            .chunk()
+            .await
+            .map_err(|e| OutboundError(e.to_string()))?
+        {
+            if body.len() + chunk.len() > MAX_OUTBOUND_BODY {
+                return Err(too_big());
+            }
+            body.extend_from_slice(&chunk);
+        }
+        Ok((resp.status(), resp.headers().clone(), body))
+    }
+
+    /// A GET of `url`.
+    pub(crate) async fn get(
+        &self,
+        url: &str,
+    ) -> Result<(reqwest::StatusCode, Vec<u8>), OutboundError> {
+        let req = self
+            .0
+            .get(url)
+            .build()
+            .map_err(|e| OutboundError(e.to_string()))?;
+        let (status, _, body) = self.send(req).await?;
+        Ok((status, body))
+    }
+}
+
+impl<'c> oauth2::AsyncHttpClient<'c> for Bounded {
+    type Error = OutboundError;
+    type Future = std::pin::Pin<
+        Box<
+            dyn std::future::Future<Output = Result<oauth2::HttpResponse, OutboundError>>
+                + Send
+                + 'c,
+        >,
+    >;
+
+    fn call(&'c self, request: oauth2::HttpRequest) -> Self::Future {
+        Box::pin(async move {
+            let req =
+                reqwest::Request::try_from(request).map_err(|e| OutboundError(e.to_string()))?;
+            let (status, headers, body) = self.send(req).await?;
+            let mut b = oauth2::http::Response::builder().status(status.as_u16());
+            for (k, v) in &headers {
+                b = b.header(k.as_str(), v.as_bytes());
+            }
+            b.body(body).map_err(|e| OutboundError(e.to_string()))
+        })
+    }
 }
 
 /// Maps a provider failure to the caller's error; the provider's `error` and `error_description` are
@@ -84,13 +169,22 @@ fn into_record(r: BasicTokenResponse, previous_refresh: Option<&Sensitive>) -> T
 }
 
 impl Idp {
-    pub(crate) fn new() -> Self {
+    /// A client whose requests (connect, send, read the answer) take at most `timeout`.
+    pub(crate) fn new(timeout: Duration) -> Self {
         let http = reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())
-            .timeout(Duration::from_secs(30))
+            .timeout(timeout)
+            .connect_timeout(timeout)
             .build()
             .expect("reqwest client");
-        Self { http }
+        Self {
+            http: Bounded(http),
+        }
+    }
+
+    /// The bounded client, for other outbound reads (a trusted issuer's keys).
+    pub(crate) fn http(&self) -> &Bounded {
+        &self.http
     }
 
     fn client(&self, cfg: &ClientCfg<'_>, redirect: Option<&str>) -> Result<Client, Error> {
@@ -126,19 +220,15 @@ impl Idp {
 
     /// Fetches and parses discovery metadata.
     pub(crate) async fn discover(&self, url: &str) -> Result<Metadata, String> {
-        let resp = self
+        let (status, body) = self
             .http
             .get(url)
-            .timeout(Duration::from_secs(10))
-            .send()
             .await
             .map_err(|e| format!("discovery request failed: {e}"))?;
-        if !resp.status().is_success() {
-            return Err(format!("discovery answered HTTP {}", resp.status()));
+        if !status.is_success() {
+            return Err(format!("discovery answered HTTP {status}"));
         }
-        let v: Value = resp
-            .json()
-            .await
+        let v: Value = serde_json::from_slice(&body)
             .map_err(|e| format!("discovery document is not JSON: {e}"))?;
         let s = |k: &str| v.get(k).and_then(Value::as_str).map(str::to_string);
         let list = |k: &str| {
@@ -264,8 +354,8 @@ impl Idp {
             .client_secret
             .map(Sensitive::expose)
             .filter(|s| !s.is_empty());
-        let mut req = self
-            .http
+        let client = &self.http.0;
+        let mut req = client
             .post(url)
             .header(reqwest::header::ACCEPT, "application/json");
         match (cfg.post, secret) {
@@ -281,14 +371,17 @@ impl Idp {
             }
             (_, None) => form.push(("client_id".into(), cfg.client_id.to_string())),
         }
-        let resp = req.form(&form).send().await.map_err(|err| {
+        let req = req
+            .form(&form)
+            .build()
+            .map_err(|e| Error::Internal(format!("Token request failed: {e}")))?;
+        let (status, _, body) = self.http.send(req).await.map_err(|err| {
             tracing::warn!(error = %err, "token endpoint unreachable");
             Error::Internal(format!(
                 "The credential provider's token endpoint could not be reached: {err}"
             ))
         })?;
-        let status = resp.status();
-        let body: Value = resp.json().await.unwrap_or(Value::Null);
+        let body: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
         let s = |k: &str| body.get(k).and_then(Value::as_str);
         if !status.is_success() {
             let error = s("error").unwrap_or("invalid_response");

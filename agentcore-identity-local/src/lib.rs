@@ -45,13 +45,16 @@ mod error;
 pub mod fuzz_hook;
 mod http;
 mod idp;
+mod jwt;
 mod secret;
 mod service;
 mod state;
 mod store;
+mod sweep;
 mod time;
 mod validate;
 mod vault;
 mod wat;
 
+pub use jwt::{TrustedIssuer, TrustedIssuerParseError};
 pub use service::{Builder, Error, LocalIdentityService, ServiceHandle};

@@ -9,8 +9,10 @@ use std::time::Duration;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
+use crate::http::guard::Guard;
 use crate::http::op::Metrics;
 use crate::http::{self, HttpConfig};
+use crate::jwt::TrustedIssuer;
 use crate::secret::Sensitive;
 use crate::state::{AppState, Config};
 use crate::store;
@@ -25,7 +27,19 @@ pub enum Error {
     /// Opening the store failed.
     #[error("could not open the store: {0}")]
     Store(String),
+    /// A non-loopback bind without authentication.
+    #[error(
+        "refusing to serve {0} without authentication: set verify_sigv4 (--verify-sigv4) or, \
+         knowingly, insecure_allow_unauthenticated_network (--insecure-allow-unauthenticated-network)"
+    )]
+    InsecureBind(IpAddr),
 }
+
+/// Default [`Builder::outbound_timeout`].
+pub(crate) const DEFAULT_OUTBOUND_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// Default [`Builder::sweep_interval`].
+pub(crate) const DEFAULT_SWEEP_INTERVAL: Duration = Duration::from_secs(60);
 
 /// Entry point: `LocalIdentityService::builder()`.
 #[derive(Debug, Clone, Copy)]
@@ -50,6 +64,10 @@ pub struct Builder {
     workload_token_ttl: Duration,
     public_url: Option<String>,
     sigv4: Option<http::sigv4::SigV4Key>,
+    insecure_network: bool,
+    outbound_timeout: Duration,
+    trusted_issuers: Vec<TrustedIssuer>,
+    sweep_interval: Duration,
 }
 
 impl Default for Builder {
@@ -64,6 +82,10 @@ impl Default for Builder {
             workload_token_ttl: Duration::from_secs(3600),
             public_url: None,
             sigv4: None,
+            insecure_network: false,
+            outbound_timeout: DEFAULT_OUTBOUND_TIMEOUT,
+            trusted_issuers: Vec::new(),
+            sweep_interval: DEFAULT_SWEEP_INTERVAL,
         }
     }
 }
@@ -105,6 +127,33 @@ impl Builder {
         self.workload_token_ttl = ttl;
         self
     }
+    /// Allow a non-loopback [`Builder::bind`] without [`Builder::verify_sigv4`]: anyone who can
+    /// reach the port can then read every stored secret. Off by default (such a start fails);
+    /// when on, the start logs a warning.
+    pub fn insecure_allow_unauthenticated_network(mut self, allow: bool) -> Self {
+        self.insecure_network = allow;
+        self
+    }
+    /// Verify user JWTs (GetWorkloadAccessTokenForJWT, CompleteResourceTokenAuth with a
+    /// `userToken`) against this issuer's keys: signature, expiry, issuer, audience and client.
+    /// Repeatable; a JWT of an issuer not listed is refused. Without any, user JWT signatures are
+    /// not verified (logged at start); `alg: none` and unsigned JWTs are refused either way.
+    pub fn trust_issuer(mut self, issuer: TrustedIssuer) -> Self {
+        self.trusted_issuers.push(issuer);
+        self
+    }
+    /// How often expired sessions, OAuth2 states and tokens are removed from the store
+    /// (default 60 s).
+    pub fn sweep_interval(mut self, interval: Duration) -> Self {
+        self.sweep_interval = interval.max(Duration::from_millis(10));
+        self
+    }
+    /// How long one outbound request (discovery, JWKS, token endpoint) may take, reading its
+    /// answer included (default 10 s).
+    pub fn outbound_timeout(mut self, timeout: Duration) -> Self {
+        self.outbound_timeout = timeout;
+        self
+    }
     /// The base URL browsers and clients reach the service at, when it differs from
     /// `http://{bind}:{port}` (e.g. behind a proxy, or when binding 0.0.0.0).
     pub fn public_url(mut self, url: impl Into<String>) -> Self {
@@ -130,6 +179,18 @@ impl Builder {
 
     /// Opens the store, binds, and serves in a background task.
     pub async fn start(self) -> Result<ServiceHandle, Error> {
+        if !self.bind.is_loopback() {
+            if self.sigv4.is_none() && !self.insecure_network {
+                return Err(Error::InsecureBind(self.bind));
+            }
+            if self.sigv4.is_none() {
+                tracing::warn!(
+                    bind = %self.bind,
+                    "serving a non-loopback address WITHOUT authentication: anyone who reaches \
+                     this port can read every stored secret"
+                );
+            }
+        }
         let (dir, temp) = match &self.data_dir {
             Some(d) => (d.clone(), false),
             None => {
@@ -167,13 +228,34 @@ impl Builder {
             endpoint: endpoint.clone(),
             session_ttl: self.session_ttl,
             wat_ttl: self.workload_token_ttl.max(Duration::from_secs(1)),
+            outbound_timeout: self.outbound_timeout,
+            trusted_issuers: self.trusted_issuers,
         };
         let state = Arc::new(AppState::new(store, keys, config));
+        if state.user_jwts.verifies() {
+            tracing::info!(
+                issuers = state.config.trusted_issuers.len(),
+                "user JWT signatures are verified against the trusted issuers"
+            );
+        } else {
+            tracing::warn!(
+                "user JWT signatures are NOT verified (no --trust-issuer): a JWT's `sub` is \
+                 trusted as given; alg none and unsigned JWTs are refused"
+            );
+        }
         let metrics = Arc::new(Metrics::default());
+        let public = self
+            .public_url
+            .as_deref()
+            .and_then(|u| url::Url::parse(u).ok());
+        let guard = Guard::new(local.ip(), local.port(), public.as_ref());
         let app = http::router(
             state.clone(),
             metrics.clone(),
-            HttpConfig { sigv4: self.sigv4 },
+            HttpConfig {
+                sigv4: self.sigv4,
+                guard,
+            },
         );
         let (tx, rx) = oneshot::channel::<()>();
         if local.ip().is_loopback() {
@@ -181,6 +263,7 @@ impl Builder {
         } else {
             tracing::warn!(%endpoint, "agentcore-identity-local listening on {local} (NOT loopback: reachable from other hosts)");
         }
+        let sweeper = tokio::spawn(sweep_every(state.clone(), self.sweep_interval));
         let join = tokio::spawn(async move {
             let r = axum::serve(listener, app)
                 .with_graceful_shutdown(async move {
@@ -196,6 +279,7 @@ impl Builder {
             addr: local,
             state,
             metrics,
+            sweeper: Some(sweeper),
             data_dir: dir,
             temp,
             shutdown: Some(tx),
@@ -211,6 +295,7 @@ pub struct ServiceHandle {
     addr: SocketAddr,
     state: Arc<AppState>,
     metrics: Arc<Metrics>,
+    sweeper: Option<JoinHandle<()>>,
     data_dir: PathBuf,
     temp: bool,
     shutdown: Option<oneshot::Sender<()>>,
@@ -249,8 +334,19 @@ impl ServiceHandle {
     pub fn inject_faults(&self, status: u16, count: u32) {
         self.metrics.set_faults(status, count);
     }
+    /// Records per table (test support; not a stable API).
+    #[doc(hidden)]
+    pub fn stored_records(&self) -> Vec<(&'static str, u64)> {
+        store::Table::ALL
+            .iter()
+            .map(|t| (t.name(), self.state.store.count(*t).unwrap_or(0)))
+            .collect()
+    }
     /// Stops accepting, finishes in-flight requests, and removes a temporary data directory.
     pub async fn shutdown(mut self) {
+        if let Some(s) = self.sweeper.take() {
+            s.abort();
+        }
         if let Some(tx) = self.shutdown.take() {
             let _ = tx.send(());
         }
@@ -265,6 +361,9 @@ impl ServiceHandle {
 
 impl Drop for ServiceHandle {
     fn drop(&mut self) {
+        if let Some(s) = self.sweeper.take() {
+            s.abort();
+        }
         if let Some(tx) = self.shutdown.take() {
             let _ = tx.send(());
         }
@@ -273,6 +372,31 @@ impl Drop for ServiceHandle {
         }
         if self.temp {
             let _ = std::fs::remove_dir_all(&self.data_dir);
+        }
+    }
+}
+
+/// Sweeps the store every `interval` (see `sweep.rs`).
+async fn sweep_every(state: Arc<AppState>, interval: Duration) {
+    let mut tick = tokio::time::interval(interval);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    tick.tick().await;
+    loop {
+        tick.tick().await;
+        let st = state.clone();
+        match tokio::task::spawn_blocking(move || crate::sweep::sweep(&st.store)).await {
+            Ok(Ok(swept)) if swept != crate::sweep::Swept::default() => {
+                tracing::info!(
+                    sessions = swept.sessions,
+                    states = swept.states,
+                    index = swept.index,
+                    tokens = swept.tokens,
+                    "expired records swept"
+                );
+            }
+            Ok(Ok(_)) => {}
+            Ok(Err(e)) => tracing::warn!(error = %e, "sweep failed"),
+            Err(e) => tracing::warn!(error = %e, "sweep task failed"),
         }
     }
 }

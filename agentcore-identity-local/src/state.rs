@@ -6,6 +6,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use crate::idp::Idp;
+use crate::jwt::{TrustedIssuer, UserJwts};
 use crate::store::{DerivedKeys, Store};
 
 /// The domain's configuration.
@@ -21,6 +22,10 @@ pub(crate) struct Config {
     pub(crate) session_ttl: Duration,
     /// Lifetime of workload access tokens.
     pub(crate) wat_ttl: Duration,
+    /// Timeout of one outbound request (discovery, JWKS, token endpoints).
+    pub(crate) outbound_timeout: Duration,
+    /// Issuers whose user JWTs are verified (none: signatures are not checked).
+    pub(crate) trusted_issuers: Vec<TrustedIssuer>,
 }
 
 /// One async lock per vault key, so concurrent misses fetch once.
@@ -45,16 +50,20 @@ pub(crate) struct AppState {
     pub(crate) keys: DerivedKeys,
     pub(crate) config: Config,
     pub(crate) idp: Idp,
+    pub(crate) user_jwts: UserJwts,
     pub(crate) flights: Flights,
 }
 
 impl AppState {
     pub(crate) fn new(store: Store, keys: DerivedKeys, config: Config) -> Self {
+        let idp = Idp::new(config.outbound_timeout);
+        let user_jwts = UserJwts::new(config.trusted_issuers.clone(), idp.http().clone());
         Self {
+            idp,
+            user_jwts,
             store,
             keys,
             config,
-            idp: Idp::new(),
             flights: Flights::default(),
         }
     }

@@ -47,21 +47,22 @@ pub(crate) enum Table {
     Tokens,
     Sessions,
     States,
-    /// User JWTs bound to workload access tokens issued ForJWT (the OBO subject tokens).
-    UserTokens,
+    /// `{workload}\0{session key}`: the pending sessions of each workload identity.
+    WorkloadSessions,
 }
 
 impl Table {
-    const ALL: [Table; 7] = [
+    pub(crate) const ALL: [Table; 7] = [
         Table::Workloads,
         Table::ApiKeyProviders,
         Table::Oauth2Providers,
         Table::Tokens,
         Table::Sessions,
         Table::States,
-        Table::UserTokens,
+        Table::WorkloadSessions,
     ];
-    fn name(self) -> &'static str {
+    /// The table's name in the database.
+    pub(crate) fn name(self) -> &'static str {
         match self {
             Table::Workloads => "workload_identities",
             Table::ApiKeyProviders => "api_key_providers",
@@ -69,7 +70,7 @@ impl Table {
             Table::Tokens => "tokens",
             Table::Sessions => "sessions",
             Table::States => "oauth_states",
-            Table::UserTokens => "user_tokens",
+            Table::WorkloadSessions => "workload_sessions",
         }
     }
     fn def(self) -> TableDefinition<'static, &'static str, &'static [u8]> {
@@ -106,7 +107,10 @@ impl std::ops::Deref for Store {
 
 /// Keys derived from the master key.
 pub(crate) struct DerivedKeys {
+    /// Seals workload access tokens (ChaCha20-Poly1305).
     pub(crate) wat_key: [u8; 32],
+    /// Keys the digests that stand for session URIs and OAuth2 states in the key space.
+    pub(crate) index_key: [u8; 32],
 }
 
 impl fmt::Debug for DerivedKeys {
@@ -118,6 +122,7 @@ impl fmt::Debug for DerivedKeys {
 impl Drop for DerivedKeys {
     fn drop(&mut self) {
         self.wat_key.zeroize();
+        self.index_key.zeroize();
     }
 }
 
@@ -171,7 +176,8 @@ impl Store {
         let mut master = load_or_create_master_key(dir).map_err(se)?;
         let mut enc = derive(&master, "agentcore-identity-local/v1/encryption");
         let keys = DerivedKeys {
-            wat_key: derive(&master, "agentcore-identity-local/v1/workload-access-token"),
+            wat_key: derive(&master, "agentcore-identity-local/v2/workload-access-token"),
+            index_key: derive(&master, "agentcore-identity-local/v1/index"),
         };
         master.zeroize();
         let cipher = ChaCha20Poly1305::new(Key::from_slice(&enc));
@@ -181,6 +187,10 @@ impl Store {
         for t in Table::ALL {
             txn.open_table(t.def()).map_err(se)?;
         }
+        // Before 0.1.0: user JWTs stored for ForJWT tokens (they now travel sealed in the token).
+        let old: TableDefinition<'static, &'static str, &'static [u8]> =
+            TableDefinition::new("user_tokens");
+        txn.delete_table(old).map_err(se)?;
         txn.commit().map_err(se)?;
         Ok((
             Store {
@@ -373,6 +383,48 @@ impl Tx<'_> {
         Ok(out)
     }
 
+    /// Every entry of `table` whose key starts with `prefix`, in key order.
+    pub(crate) fn prefixed<T: DeserializeOwned>(
+        &self,
+        table: Table,
+        prefix: &str,
+    ) -> Result<Vec<(String, T)>, StoreError> {
+        let t = self.txn.open_table(table.def()).map_err(se)?;
+        let mut out = Vec::new();
+        for item in t.range(prefix..).map_err(se)? {
+            let (k, v) = item.map_err(se)?;
+            if !k.value().starts_with(prefix) {
+                break;
+            }
+            out.push((
+                k.value().to_string(),
+                self.inner.open_value(table, k.value(), v.value())?,
+            ));
+        }
+        Ok(out)
+    }
+
+    /// Deletes every key of `table` for which `doomed` says so; returns how many. Reads keys
+    /// only (no value is decrypted).
+    pub(crate) fn delete_keys_where(
+        &self,
+        table: Table,
+        doomed: impl Fn(&str) -> bool,
+    ) -> Result<usize, StoreError> {
+        let mut t = self.txn.open_table(table.def()).map_err(se)?;
+        let keys: Vec<String> = t
+            .range::<&str>(..)
+            .map_err(se)?
+            .map_while(|r| r.ok())
+            .map(|(k, _)| k.value().to_string())
+            .filter(|k| doomed(k))
+            .collect();
+        for k in &keys {
+            t.remove(k.as_str()).map_err(se)?;
+        }
+        Ok(keys.len())
+    }
+
     /// Deletes every key in `table` that starts with `prefix`; returns how many.
     pub(crate) fn delete_prefix(&self, table: Table, prefix: &str) -> Result<usize, StoreError> {
         let mut t = self.txn.open_table(table.def()).map_err(se)?;
@@ -527,6 +579,44 @@ impl Inner {
         Ok((out, None))
     }
 
+    /// One page of entries (key and value) in key order, after `after` (exclusive).
+    pub(crate) fn entries_after<T: DeserializeOwned>(
+        &self,
+        table: Table,
+        after: Option<&str>,
+        limit: usize,
+    ) -> Result<Vec<(String, T)>, StoreError> {
+        let txn = self.db.begin_read().map_err(se)?;
+        let t = txn.open_table(table.def()).map_err(se)?;
+        let iter = match after {
+            Some(a) => t
+                .range::<&str>((std::ops::Bound::Excluded(a), std::ops::Bound::Unbounded))
+                .map_err(se)?,
+            None => t.range::<&str>(..).map_err(se)?,
+        };
+        let mut out = Vec::new();
+        for item in iter.take(limit) {
+            let (k, v) = item.map_err(se)?;
+            out.push((
+                k.value().to_string(),
+                self.open_value(table, k.value(), v.value())?,
+            ));
+        }
+        Ok(out)
+    }
+
+    /// Deletes `keys` of `table` in one transaction (committed).
+    pub(crate) fn delete_many(&self, table: Table, keys: &[String]) -> Result<(), StoreError> {
+        let txn = self.db.begin_write().map_err(se)?;
+        {
+            let mut t = txn.open_table(table.def()).map_err(se)?;
+            for k in keys {
+                t.remove(k.as_str()).map_err(se)?;
+            }
+        }
+        txn.commit().map_err(se)
+    }
+
     /// Number of entries in a table.
     pub(crate) fn count(&self, table: Table) -> Result<u64, StoreError> {
         let txn = self.db.begin_read().map_err(se)?;
@@ -539,6 +629,10 @@ impl Inner {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub(crate) struct WorkloadRecord {
     pub(crate) name: String,
+    /// Random per creation: tokens and vault entries of a deleted identity never serve a new
+    /// one of the same name.
+    #[serde(default)]
+    pub(crate) incarnation: String,
     pub(crate) arn: String,
     pub(crate) allowed_return_urls: Option<Vec<String>>,
     pub(crate) tags: Option<BTreeMap<String, String>>,
@@ -571,7 +665,7 @@ pub(crate) struct Metadata {
 }
 
 /// How the provider's endpoints are known.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub(crate) enum Discovery {
     /// Fetched lazily from this URL.
     Url(String),
@@ -611,12 +705,19 @@ pub(crate) struct TokenRecord {
     pub(crate) expires_at: Option<Time>,
 }
 
-/// The user JWT a workload access token was issued for (GetWorkloadAccessTokenForJWT), kept
-/// (encrypted, like every value) as the subject token of ON_BEHALF_OF_TOKEN_EXCHANGE.
+/// An OAuth2 `state` handed to the provider (key: its digest), single-use.
 #[derive(Debug, Clone, Serialize, Deserialize)]
-pub(crate) struct UserTokenRecord {
-    pub(crate) jwt: Sensitive,
-    /// When the workload access token referring to it expires.
+pub(crate) struct StateRecord {
+    /// The key of the session it belongs to.
+    pub(crate) session_key: String,
+    pub(crate) expires_at: Time,
+}
+
+/// A pending session of a workload identity (table `workload_sessions`).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub(crate) struct SessionIndexEntry {
+    /// The key of the session's state.
+    pub(crate) state_key: String,
     pub(crate) expires_at: Time,
 }
 
@@ -637,6 +738,9 @@ pub(crate) enum SessionState {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub(crate) struct SessionRecord {
     pub(crate) session_uri: String,
+    /// Its own key (a digest of the session URI) and its state's.
+    pub(crate) key: String,
+    pub(crate) state_key: String,
     pub(crate) workload: String,
     pub(crate) user: String,
     pub(crate) provider: String,
@@ -647,7 +751,6 @@ pub(crate) struct SessionRecord {
     pub(crate) custom_parameters: BTreeMap<String, Sensitive>,
     pub(crate) resources: Vec<String>,
     pub(crate) audiences: Vec<String>,
-    pub(crate) state: String,
     pub(crate) pkce_verifier: Sensitive,
     pub(crate) authorization_url: String,
     /// Where `authorization_url` redirects to (the provider, with state and PKCE challenge).

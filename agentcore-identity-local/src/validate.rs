@@ -196,12 +196,35 @@ fn join(prefix: &str, name: &str) -> String {
     }
 }
 
+/// The most violations reported for one request: validation stops there, so the work and the
+/// error body stay small whatever the input.
+pub(crate) const MAX_VIOLATIONS: usize = 5;
+/// Longest member path and message in a violation, in characters.
+const MAX_NAME: usize = 200;
+const MAX_MESSAGE: usize = 512;
+
+fn cut(mut s: String, max: usize) -> String {
+    if let Some((i, _)) = s.char_indices().nth(max) {
+        s.truncate(i);
+        s.push_str("...");
+    }
+    s
+}
+
 impl Checker {
     fn fail(&mut self, path: String, message: impl Into<String>) {
+        if self.full() {
+            return;
+        }
         self.errs.push(FieldError {
-            name: path,
-            message: message.into(),
+            name: cut(path, MAX_NAME),
+            message: cut(message.into(), MAX_MESSAGE),
         });
+    }
+
+    /// Whether the violation limit is reached (later checks are skipped).
+    fn full(&self) -> bool {
+        self.errs.len() >= MAX_VIOLATIONS
     }
 
     /// Checks one string value against a spec.
@@ -352,12 +375,16 @@ impl Checker {
         }
         if let Some(max) = max_items.filter(|m| arr.len() > *m) {
             self.fail(
-                p.clone(),
+                p,
                 format!("Member must have length less than or equal to {max}"),
             );
+            return None;
         }
         let mut out = Vec::with_capacity(arr.len());
         for (i, x) in arr.iter().enumerate() {
+            if self.full() {
+                return None;
+            }
             match x.as_str() {
                 Some(s) => {
                     self.check_str(&format!("{p}.{}", i + 1), s, item);
@@ -387,12 +414,16 @@ impl Checker {
         let p = join(path, name);
         if let Some(max) = max_entries.filter(|mx| m.len() > *mx) {
             self.fail(
-                p.clone(),
+                p,
                 format!("Member must have length less than or equal to {max}"),
             );
+            return None;
         }
         let mut out = BTreeMap::new();
         for (k, x) in m {
+            if self.full() {
+                return None;
+            }
             self.check_str(&format!("{p}.key"), k, key);
             match x.as_str() {
                 Some(s) => {

@@ -1,13 +1,18 @@
 //! The token vault: M2M tokens (client credentials, cached until they expire), USER_FEDERATION
 //! (three-legged) sessions, completion, and refresh.
 //!
-//! Vault keys are `{provider}\0{sha256(...)}`: per provider, so deleting a provider drops its tokens,
-//! and hashed, so no user id or scope list appears in the key space. Values are encrypted by the store.
+//! Vault keys are `{provider}\0{workload}\0{sha256(...)}`: per provider and workload identity, so
+//! deleting either drops its tokens, and hashed (the workload's incarnation, the user, the scopes,
+//! ...), so no user id or scope list appears in the key space and a recreated workload identity
+//! never finds the tokens of the deleted one. Sessions and OAuth2 states are stored under HMAC
+//! digests of their URIs and values (a leaked database file does not hand out live session
+//! URIs). Values are encrypted by the store.
 
 use std::time::Duration;
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use hmac::{Hmac, Mac};
 use rand::RngCore;
 use sha2::{Digest, Sha256};
 
@@ -16,8 +21,8 @@ use crate::idp::ClientCfg;
 use crate::secret::Sensitive;
 use crate::state::AppState;
 use crate::store::{
-    Discovery, Metadata, Oauth2ProviderRecord, SessionRecord, SessionState, Table, TokenRecord,
-    UserTokenRecord, WorkloadRecord,
+    Discovery, Metadata, Oauth2ProviderRecord, SessionIndexEntry, SessionRecord, SessionState,
+    StateRecord, Table, TokenRecord, Tx, WorkloadRecord,
 };
 use crate::time::Time;
 use crate::validate::{Oauth2Flow, TokenInput};
@@ -28,14 +33,57 @@ pub(crate) fn provider_prefix(provider: &str) -> String {
     format!("{provider}\u{0}")
 }
 
-fn vault_key(provider: &str, parts: &[&str]) -> String {
+/// The most sessions a workload identity may have waiting for their user at once.
+pub(crate) const MAX_PENDING_SESSIONS: usize = 100;
+
+fn vault_key(provider: &str, workload: &str, parts: &[&str]) -> String {
     let mut h = Sha256::new();
     // Length-prefixed, so no value (a user id, a custom parameter) can shift into its neighbour.
     for p in parts {
         h.update((p.len() as u64).to_le_bytes());
         h.update(p.as_bytes());
     }
-    format!("{}{}", provider_prefix(provider), hex::encode(h.finalize()))
+    format!(
+        "{}{workload}\u{0}{}",
+        provider_prefix(provider),
+        hex::encode(h.finalize())
+    )
+}
+
+/// Whether a vault key belongs to `workload`.
+fn of_workload(key: &str, workload: &str) -> bool {
+    let mut parts = key.split('\u{0}');
+    parts.nth(1) == Some(workload)
+}
+
+fn digest(st: &AppState, kind: &str, value: &str) -> String {
+    let mut m = <Hmac<Sha256> as Mac>::new_from_slice(&st.keys.index_key).expect("any key length");
+    m.update(kind.as_bytes());
+    m.update(&[0]);
+    m.update(value.as_bytes());
+    hex::encode(m.finalize().into_bytes())
+}
+
+/// The key of the session with this URI.
+fn session_key(st: &AppState, uri: &str) -> String {
+    digest(st, "session", uri)
+}
+
+/// The key of this OAuth2 state.
+fn state_key(st: &AppState, state: &str) -> String {
+    digest(st, "state", state)
+}
+
+fn index_key(workload: &str, session_key: &str) -> String {
+    format!("{workload}\u{0}{session_key}")
+}
+
+/// Removes a session with its state and index entry (inside a transaction).
+fn drop_session(tx: &Tx<'_>, s: &SessionRecord) -> Result<(), crate::store::StoreError> {
+    tx.delete(Table::Sessions, &s.key)?;
+    tx.delete(Table::States, &s.state_key)?;
+    tx.delete(Table::WorkloadSessions, &index_key(&s.workload, &s.key))?;
+    Ok(())
 }
 
 fn norm(list: &[String]) -> String {
@@ -164,6 +212,7 @@ fn token_answer(t: &TokenRecord) -> TokenOutcome {
 /// vault key with the provider, the sorted scopes, resources, audiences and the custom parameters.
 async fn through_vault<F, Fut>(
     st: &AppState,
+    claims: &Claims,
     input: &TokenInput,
     rec: &Oauth2ProviderRecord,
     subject: &[&str],
@@ -198,7 +247,7 @@ where
         audiences.as_str(),
         custom_norm.as_str(),
     ]);
-    let key = vault_key(&rec.name, &parts);
+    let key = vault_key(&rec.name, &claims.wn, &parts);
     let lock = st.flights.lock_for(&key);
     let _guard = lock.lock().await;
     if !input.force
@@ -237,11 +286,18 @@ async fn m2m(
     input: &TokenInput,
     rec: &Oauth2ProviderRecord,
 ) -> Result<TokenOutcome, Error> {
-    through_vault(st, input, rec, &[&claims.wn], |m, extra| async move {
-        st.idp
-            .client_credentials(&cfg(rec, &m), &input.scopes, &extra)
-            .await
-    })
+    through_vault(
+        st,
+        claims,
+        input,
+        rec,
+        &[&claims.inc],
+        |m, extra| async move {
+            st.idp
+                .client_credentials(&cfg(rec, &m), &input.scopes, &extra)
+                .await
+        },
+    )
     .await
 }
 
@@ -263,15 +319,21 @@ async fn on_behalf_of(
                 .into(),
         )
     };
-    let (Some(user), Some(ujt)) = (&claims.sub, &claims.ujt) else {
+    let (Some(user), Some(subject)) = (&claims.sub, &claims.jwt) else {
         return Err(refused());
     };
-    let subject: UserTokenRecord = st.store.get(Table::UserTokens, ujt)?.ok_or_else(refused)?;
-    through_vault(st, input, rec, &[&claims.wn, user], |m, extra| async move {
-        st.idp
-            .token_exchange(&cfg(rec, &m), &subject.jwt, &input.scopes, &extra)
-            .await
-    })
+    through_vault(
+        st,
+        claims,
+        input,
+        rec,
+        &[&claims.inc, user],
+        |m, extra| async move {
+            st.idp
+                .token_exchange(&cfg(rec, &m), subject, &input.scopes, &extra)
+                .await
+        },
+    )
     .await
 }
 
@@ -311,9 +373,10 @@ async fn user_federation(
     }
     let key = vault_key(
         &rec.name,
+        &claims.wn,
         &[
             "user",
-            &claims.wn,
+            &claims.inc,
             &user,
             &norm(&input.scopes),
             &norm(&input.resources),
@@ -322,7 +385,10 @@ async fn user_federation(
     );
     let mut session_gone = false;
     if let (Some(uri), false) = (&input.session_uri, input.force) {
-        match st.store.get::<SessionRecord>(Table::Sessions, uri)? {
+        match st
+            .store
+            .get::<SessionRecord>(Table::Sessions, &session_key(st, uri))?
+        {
             Some(s) => {
                 if s.workload != claims.wn || s.user != user || s.provider != rec.name {
                     return Err(Error::Denied(
@@ -331,10 +397,12 @@ async fn user_federation(
                 }
                 match s.status {
                     SessionState::Completed => {
-                        st.store.delete(Table::Sessions, uri).await?;
+                        let gone = s.clone();
+                        st.store.write(move |tx| drop_session(tx, &gone)).await?;
                     }
                     _ if s.expires_at.is_past() => {
-                        st.store.delete(Table::Sessions, uri).await?;
+                        let gone = s.clone();
+                        st.store.write(move |tx| drop_session(tx, &gone)).await?;
                         return Err(Error::invalid_field(
                             "sessionUri",
                             "The session has expired",
@@ -423,8 +491,11 @@ async fn start_session(
     auth.query_pairs_mut()
         .append_pair("request_uri", &session_uri);
     let t = Time::now();
+    let (key, skey) = (session_key(st, &session_uri), state_key(st, &state));
     let s = SessionRecord {
         session_uri: session_uri.clone(),
+        key: key.clone(),
+        state_key: skey.clone(),
         workload: claims.wn.clone(),
         user: user.to_string(),
         provider: rec.name.clone(),
@@ -439,7 +510,6 @@ async fn start_session(
             .collect(),
         resources: input.resources.clone(),
         audiences: input.audiences.clone(),
-        state: state.clone(),
         pkce_verifier: verifier,
         authorization_url: auth.to_string(),
         provider_url,
@@ -449,12 +519,43 @@ async fn start_session(
         created: t,
         expires_at: t + st.config.session_ttl,
     };
-    // The state and the session are written together: a callback never finds one without the other.
+    // The state, the session and its index entry are written together: a callback never finds
+    // one without the other. The workload's pending sessions are counted in the same transaction.
     let record = s.clone();
+    let expires_at = s.expires_at;
     st.store
         .write(move |tx| {
-            tx.put(Table::States, &state, &session_uri)?;
-            tx.put(Table::Sessions, &session_uri, &record)
+            let pending: Vec<(String, SessionIndexEntry)> =
+                tx.prefixed(Table::WorkloadSessions, &index_key(&record.workload, ""))?;
+            let live = pending
+                .iter()
+                .filter(|(_, e)| !e.expires_at.is_past())
+                .count();
+            if live >= MAX_PENDING_SESSIONS {
+                return Err(Error::Throttled(format!(
+                    "Workload identity {} has {live} authorization sessions waiting for their \
+                     users; complete or let some expire first",
+                    record.workload
+                )));
+            }
+            tx.put(
+                Table::States,
+                &skey,
+                &StateRecord {
+                    session_key: key.clone(),
+                    expires_at,
+                },
+            )?;
+            tx.put(
+                Table::WorkloadSessions,
+                &index_key(&record.workload, &key),
+                &SessionIndexEntry {
+                    state_key: skey.clone(),
+                    expires_at,
+                },
+            )?;
+            tx.put(Table::Sessions, &key, &record)?;
+            Ok(())
         })
         .await?;
     tracing::info!(provider = %rec.name, workload = %claims.wn, "authorization session started");
@@ -465,7 +566,7 @@ async fn start_session(
 pub(crate) async fn complete(st: &AppState, session_uri: &str, user: &str) -> Result<(), Error> {
     let s: SessionRecord = st
         .store
-        .get(Table::Sessions, session_uri)?
+        .get(Table::Sessions, &session_key(st, session_uri))?
         .ok_or_else(|| Error::NotFound("The session does not exist or was already used".into()))?;
     if s.user != user {
         return Err(Error::Denied(
@@ -494,7 +595,8 @@ pub(crate) async fn complete(st: &AppState, session_uri: &str, user: &str) -> Re
         }
     }
     if s.expires_at.is_past() {
-        st.store.delete(Table::Sessions, session_uri).await?;
+        let gone = s.clone();
+        st.store.write(move |tx| drop_session(tx, &gone)).await?;
         return Err(Error::invalid_field(
             "sessionUri",
             "The session has expired",
@@ -502,10 +604,10 @@ pub(crate) async fn complete(st: &AppState, session_uri: &str, user: &str) -> Re
     }
     // The token is stored and the session marked completed in one transaction: a crash leaves
     // either both or neither, and a concurrent completion of the same session finds it completed.
-    let uri = session_uri.to_string();
+    let key = s.key.clone();
     st.store
         .transact(move |tx| {
-            let cur: Option<SessionRecord> = tx.get(Table::Sessions, &uri)?;
+            let cur: Option<SessionRecord> = tx.get(Table::Sessions, &key)?;
             match cur {
                 Some(mut c) if c.status == SessionState::AwaitingCompletion => {
                     let Some(token) = c.token.take() else {
@@ -513,7 +615,8 @@ pub(crate) async fn complete(st: &AppState, session_uri: &str, user: &str) -> Re
                     };
                     tx.put(Table::Tokens, &c.vault_key, &token)?;
                     c.status = SessionState::Completed;
-                    tx.put(Table::Sessions, &uri, &c)?;
+                    tx.put(Table::Sessions, &key, &c)?;
+                    tx.delete(Table::WorkloadSessions, &index_key(&c.workload, &key))?;
                     Ok(Ok(()))
                 }
                 _ => Ok(Err(Error::invalid_field(
@@ -527,11 +630,40 @@ pub(crate) async fn complete(st: &AppState, session_uri: &str, user: &str) -> Re
     Ok(())
 }
 
+/// DeleteWorkloadIdentity: the identity, its vault tokens and its pending sessions (with their
+/// states), in one transaction. False when it did not exist.
+pub(crate) async fn delete_workload(st: &AppState, name: &str) -> Result<bool, Error> {
+    let owned = name.to_string();
+    let (existed, tokens, sessions) = st
+        .store
+        .write(move |tx| {
+            let name = owned;
+            if !tx.delete(Table::Workloads, &name)? {
+                return Ok::<_, Error>((false, 0, 0));
+            }
+            let tokens = tx.delete_keys_where(Table::Tokens, |k| of_workload(k, &name))?;
+            let pending: Vec<(String, SessionIndexEntry)> =
+                tx.prefixed(Table::WorkloadSessions, &index_key(&name, ""))?;
+            for (k, e) in &pending {
+                let session = k.rsplit('\u{0}').next().unwrap_or_default();
+                tx.delete(Table::Sessions, session)?;
+                tx.delete(Table::States, &e.state_key)?;
+                tx.delete(Table::WorkloadSessions, k)?;
+            }
+            Ok((true, tokens, pending.len()))
+        })
+        .await?;
+    if existed {
+        tracing::info!(workload = %name, tokens_removed = tokens, sessions_removed = sessions, "workload identity deleted");
+    }
+    Ok(existed)
+}
+
 /// Where `/identities/oauth2/authorize?request_uri=` sends the browser.
 pub(crate) async fn authorize_target(st: &AppState, request_uri: &str) -> Result<String, String> {
     let s: SessionRecord = st
         .store
-        .get(Table::Sessions, request_uri)
+        .get(Table::Sessions, &session_key(st, request_uri))
         .map_err(|_| "Internal storage error".to_string())?
         .ok_or_else(|| "Unknown or already used authorization session.".to_string())?;
     if s.status != SessionState::AwaitingCallback || s.expires_at.is_past() {
@@ -580,12 +712,16 @@ pub(crate) async fn callback(
     let Some(state) = state else {
         return fail_page("Missing state.");
     };
-    let session_uri: String = match st.store.take(Table::States, state).await {
-        Ok(Some(u)) => u,
+    let session_key: String = match st
+        .store
+        .take::<StateRecord>(Table::States, &state_key(st, state))
+        .await
+    {
+        Ok(Some(r)) => r.session_key,
         Ok(None) => return fail_page("Unknown or already used state."),
         Err(_) => return CallbackOutcome::Page(500, "Internal storage error.".into()),
     };
-    let s: SessionRecord = match st.store.get::<SessionRecord>(Table::Sessions, &session_uri) {
+    let s: SessionRecord = match st.store.get::<SessionRecord>(Table::Sessions, &session_key) {
         Ok(Some(s)) if s.status == SessionState::AwaitingCallback && !s.expires_at.is_past() => s,
         Ok(_) => return fail_page("The authorization session has expired or was already used."),
         Err(_) => return CallbackOutcome::Page(500, "Internal storage error.".into()),
@@ -638,7 +774,7 @@ pub(crate) async fn callback(
     let stored_token = if direct { None } else { token.clone() };
     let vault_token = if direct { token } else { None };
     let failure_msg = failure.clone();
-    let uri = session_uri.clone();
+    let uri = session_key;
     // The vault token (direct completion) and the session's new state: one transaction.
     let upd = st
         .store
@@ -653,6 +789,10 @@ pub(crate) async fn callback(
                     c.token = stored_token;
                     c.failure = failure_msg.map(|f| f.1);
                     tx.put(Table::Sessions, &uri, &c)?;
+                    if status != SessionState::AwaitingCompletion {
+                        // no longer waiting for its user
+                        tx.delete(Table::WorkloadSessions, &index_key(&c.workload, &uri))?;
+                    }
                     Ok(Ok(()))
                 }
                 _ => Ok(Err(())),
@@ -679,15 +819,18 @@ pub(crate) async fn callback(
 
 #[cfg(test)]
 mod key_tests {
-    use super::{norm, vault_key};
+    use super::{norm, of_workload, vault_key};
 
     #[test]
     fn vault_keys_are_unambiguous() {
         // A value holding the old separator must not shift into its neighbour.
         assert_ne!(
-            vault_key("p", &["a\u{1f}b", "c"]),
-            vault_key("p", &["a", "b\u{1f}c"])
+            vault_key("p", "w", &["a\u{1f}b", "c"]),
+            vault_key("p", "w", &["a", "b\u{1f}c"])
         );
+        // The workload is the key's second part.
+        assert!(of_workload(&vault_key("p", "w", &["x"]), "w"));
+        assert!(!of_workload(&vault_key("p", "w2", &["x"]), "w"));
         // A list entry with a space is not two entries.
         assert_ne!(norm(&["a b".into()]), norm(&["a".into(), "b".into()]));
         // Order and duplicates do not matter.

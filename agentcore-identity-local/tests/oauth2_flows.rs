@@ -328,7 +328,8 @@ async fn user_federation_full_flow() {
 async fn complete_with_user_token_and_jwt_workload_token() {
     let e = env().await;
     let payload = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(br#"{"sub":"carol"}"#);
-    let user_jwt = format!("eyJhbGciOiJub25lIn0.{payload}.c2ln");
+    // {"alg":"RS256"}: signed, not verified (no trusted issuer is configured)
+    let user_jwt = format!("eyJhbGciOiJSUzI1NiJ9.{payload}.c2ln");
     let w =
         e.dp.get_workload_access_token_for_jwt()
             .workload_name("agent")

@@ -65,7 +65,8 @@ async fn api_key_end_to_end_through_the_sdk() {
         .await
         .unwrap();
     assert!(!plain.workload_access_token().is_empty());
-    let jwt = "eyJhbGciOiJub25lIn0.eyJzdWIiOiJib2IifQ.c2ln";
+    // {"alg":"RS256"}.{"sub":"bob"}.sig: signed (not verified: no trusted issuer is configured)
+    let jwt = "eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJib2IifQ.c2ln";
     let t = dp
         .get_workload_access_token_for_jwt()
         .workload_name("my-agent")

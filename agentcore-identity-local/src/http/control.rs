@@ -73,6 +73,7 @@ pub(super) async fn create_workload_identity(
             st.config.account_id, input.name
         ),
         name: input.name,
+        incarnation: uuid::Uuid::new_v4().simple().to_string(),
         allowed_return_urls: input.allowed_return_urls,
         tags: input.tags,
         created: t,
@@ -134,10 +135,9 @@ pub(super) async fn delete_workload_identity(
     b: &Map<String, Value>,
 ) -> Result<Response, ApiError> {
     let name = validate::parse_name(b, &validate::WORKLOAD_NAME)?;
-    if !st.store.delete(Table::Workloads, &name).await? {
+    if !crate::vault::delete_workload(st, &name).await? {
         return Err(missing_workload(&name).into());
     }
-    tracing::info!(workload = %name, "workload identity deleted");
     Ok(ok(204, Value::Null))
 }
 
@@ -519,12 +519,35 @@ pub(super) async fn get_oauth2_provider(
     Ok(ok(200, oauth2_json(st, &rec, true)))
 }
 
+/// Whether an update moves the provider (discovery data, token endpoint, client id or vendor
+/// config), so that the stored secret may not follow.
+fn moves(rec: &Oauth2ProviderRecord, input: &Oauth2ProviderInput, discovery: &Discovery) -> bool {
+    rec.discovery != *discovery
+        || rec.client_id != input.client_id
+        || rec.config_member != input.member
+}
+
+fn secret_needed(input: &Oauth2ProviderInput) -> Error {
+    Error::invalid_field(
+        &format!("oauth2ProviderConfigInput.{}.clientSecret", input.member),
+        "Member must be given again when the discovery data, token endpoint or client id changes",
+    )
+}
+
 pub(super) async fn update_oauth2_provider(
     st: &AppState,
     b: &Map<String, Value>,
 ) -> Result<Response, ApiError> {
     let input = validate::parse_oauth2_provider(b, false)?;
     let discovery = vendor_discovery(&input)?;
+    // Refused before anything is fetched from a new discovery URL.
+    let current: Oauth2ProviderRecord = st
+        .store
+        .get(Table::Oauth2Providers, &input.name)?
+        .ok_or_else(|| missing_provider(&input.name))?;
+    if input.client_secret.is_none() && moves(&current, &input, &discovery) {
+        return Err(secret_needed(&input).into());
+    }
     let discovered = match &discovery {
         Discovery::Url(u) => st.idp.discover(u).await.ok(),
         Discovery::Metadata(_) => None,
@@ -537,6 +560,10 @@ pub(super) async fn update_oauth2_provider(
             &key,
             move |cur: Option<Oauth2ProviderRecord>| {
                 let mut rec = cur.ok_or_else(|| missing_provider(&input.name))?;
+                // Checked again inside the transaction: a concurrent update may have moved it.
+                if input.client_secret.is_none() && moves(&rec, &input, &discovery) {
+                    return Err(secret_needed(&input));
+                }
                 rec.vendor = input.vendor.clone();
                 rec.config_member = input.member.clone();
                 rec.client_id = input.client_id.clone();
@@ -546,8 +573,10 @@ pub(super) async fn update_oauth2_provider(
                 if input.client_secret_source.is_some() {
                     rec.client_secret_source = input.client_secret_source.clone();
                 }
+                if rec.discovery != discovery || discovered.is_some() {
+                    rec.discovered = discovered;
+                }
                 rec.discovery = discovery;
-                rec.discovered = discovered;
                 rec.client_auth_method = input.client_auth_method.clone();
                 rec.extra_output = input.extra_output;
                 rec.updated = Time::now();

@@ -6,15 +6,11 @@ use serde_json::{Map, Value, json};
 use super::error::ApiError;
 use super::wire::ok;
 use crate::error::Error;
-use crate::secret::Sensitive;
 use crate::state::AppState;
-use crate::store::{
-    ApiKeyProviderRecord, Oauth2ProviderRecord, Table, UserTokenRecord, WorkloadRecord,
-};
-use crate::time::Time;
+use crate::store::{ApiKeyProviderRecord, Oauth2ProviderRecord, Table, WorkloadRecord};
 use crate::validate::{self, UserIdentifier, WatKind, WatUser};
 use crate::vault::{self, TokenOutcome};
-use crate::wat::{self, Claims};
+use crate::wat::{self, Claims, Subject};
 
 /// GetWorkloadAccessToken, ...ForJWT, ...ForUserId.
 pub(super) async fn get_workload_access_token(
@@ -23,40 +19,37 @@ pub(super) async fn get_workload_access_token(
     kind: WatKind,
 ) -> Result<Response, ApiError> {
     let input = validate::parse_wat(b, kind)?;
-    if st
+    let workload: WorkloadRecord = st
         .store
-        .get::<WorkloadRecord>(Table::Workloads, &input.workload_name)?
-        .is_none()
-    {
-        return Err(Error::NotFound(format!(
-            "Workload identity {} not found",
-            input.workload_name
-        ))
-        .into());
-    }
-    let (user, user_jwt_ref) = match &input.user {
+        .get(Table::Workloads, &input.workload_name)?
+        .ok_or_else(|| {
+            Error::NotFound(format!(
+                "Workload identity {} not found",
+                input.workload_name
+            ))
+        })?;
+    let (user, jwt) = match &input.user {
         WatUser::None => (None, None),
         WatUser::Id(u) => (Some(u.clone()), None),
-        WatUser::Jwt(jwt) => {
-            let sub = wat::jwt_subject(jwt)?;
-            // The user JWT is kept (encrypted) for ON_BEHALF_OF_TOKEN_EXCHANGE, referred to by
-            // the workload access token; stored (committed) before the token is handed out.
-            let r = uuid::Uuid::new_v4().simple().to_string();
-            let rec = UserTokenRecord {
-                jwt: Sensitive::new(jwt.clone()),
-                expires_at: Time::now() + st.config.wat_ttl,
-            };
-            st.store.put(Table::UserTokens, &r, &rec).await?;
-            (Some(sub), Some(r))
-        }
+        // The user JWT travels sealed in the token (the subject token of a later
+        // ON_BEHALF_OF_TOKEN_EXCHANGE); nothing is stored.
+        WatUser::Jwt(jwt) => (Some(st.user_jwts.subject(jwt).await?), Some(jwt.as_str())),
     };
-    let token = wat::issue(
-        &st.keys.wat_key,
-        &input.workload_name,
-        user.as_deref(),
-        user_jwt_ref.as_deref(),
-        st.config.wat_ttl,
-    );
+    let who = Subject {
+        workload: &workload.name,
+        incarnation: &workload.incarnation,
+        user: user.as_deref(),
+        jwt,
+    };
+    let token = wat::issue(&st.keys.wat_key, who, st.config.wat_ttl).ok_or_else(|| {
+        Error::invalid_field(
+            "userToken",
+            format!(
+                "Member is too long to be carried in a workload access token of at most {} characters",
+                wat::MAX_TOKEN_LEN
+            ),
+        )
+    })?;
     Ok(ok(200, json!({ "workloadAccessToken": token })))
 }
 
@@ -66,6 +59,7 @@ fn authorize(st: &AppState, token: &str) -> Result<(Claims, WorkloadRecord), Err
     let w = st
         .store
         .get::<WorkloadRecord>(Table::Workloads, &claims.wn)?
+        .filter(|w| w.incarnation == claims.inc)
         .ok_or_else(|| {
             Error::Denied(
                 "The workload identity of this workload access token no longer exists".into(),
@@ -138,7 +132,7 @@ pub(super) async fn complete_resource_token_auth(
     let input = validate::parse_complete(b)?;
     let user = match &input.user {
         UserIdentifier::Id(u) => u.clone(),
-        UserIdentifier::Token(jwt) => wat::jwt_subject(jwt)?,
+        UserIdentifier::Token(jwt) => st.user_jwts.subject(jwt).await?,
     };
     vault::complete(st, &input.session_uri, &user).await?;
     Ok(ok(200, json!({})))

@@ -106,6 +106,7 @@ impl From<Error> for ApiError {
             Error::NotFound(m) => ApiError::new(404, "ResourceNotFoundException", m),
             Error::Denied(m) => ApiError::access_denied(m),
             Error::Conflict(m) => ApiError::new(409, "ConflictException", m),
+            Error::Throttled(m) => ApiError::new(429, "ThrottlingException", m),
             Error::Internal(m) => ApiError::new(500, "InternalServerException", m),
             Error::Storage(e) => e.into(),
         }

@@ -7,6 +7,7 @@ mod browser;
 mod control;
 mod data;
 pub(crate) mod error;
+pub(crate) mod guard;
 pub(crate) mod op;
 pub(crate) mod sigv4;
 pub(crate) mod wire;
@@ -27,10 +28,12 @@ use op::{Metrics, Op};
 use wire::{Ctx, ok, parse_json, read_body};
 
 /// What the HTTP layer is configured with.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub(crate) struct HttpConfig {
     /// When set, every API request must carry a valid SigV4 signature made with this key.
     pub(crate) sigv4: Option<sigv4::SigV4Key>,
+    /// The hosts and origins answered.
+    pub(crate) guard: guard::Guard,
 }
 
 /// The router's state.
@@ -49,6 +52,7 @@ impl FromRef<Front> for Arc<AppState> {
 
 /// Builds the router.
 pub(crate) fn router(app: Arc<AppState>, metrics: Arc<Metrics>, config: HttpConfig) -> Router {
+    let guard = Arc::new(config.guard.clone());
     let front = Front {
         app,
         metrics,
@@ -61,6 +65,7 @@ pub(crate) fn router(app: Arc<AppState>, metrics: Arc<Metrics>, config: HttpConf
         .route("/identities/oauth2/callback", get(browser::callback))
         .fallback(dispatch)
         .with_state(front)
+        .layer(axum::middleware::from_fn_with_state(guard, guard::check))
 }
 
 async fn health(State(st): State<Arc<AppState>>) -> Response {
@@ -112,7 +117,11 @@ async fn dispatch(State(front): State<Front>, req: Request) -> Response {
         return ApiError::new(
             404,
             "UnknownOperationException",
-            format!("No operation at {} {}", req.method(), path),
+            format!(
+                "No operation at {} {}",
+                req.method(),
+                path.chars().take(200).collect::<String>()
+            ),
         )
         .into_response();
     };

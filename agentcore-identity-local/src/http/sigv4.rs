@@ -1,6 +1,7 @@
 //! Opt-in AWS Signature Version 4 verification (`--verify-sigv4 ACCESS_KEY:SECRET`): one static
 //! credential; the request's signature is recomputed (canonical request over the signed headers and
-//! the body's SHA-256) and compared. Off by default (then only the header's shape is checked).
+//! the body's SHA-256) and compared; `UNSIGNED-PAYLOAD` is refused. Off by default (then only the
+//! header's shape is checked).
 
 use std::fmt;
 
@@ -188,7 +189,14 @@ pub(crate) fn verify(
         Some(h) => h.to_string(),
         None => hex::encode(Sha256::digest(body)),
     };
-    if payload_hash != "UNSIGNED-PAYLOAD" && payload_hash != hex::encode(Sha256::digest(body)) {
+    if payload_hash == "UNSIGNED-PAYLOAD" {
+        // The SDKs sign JSON bodies; an unsigned body could be swapped under a valid signature.
+        return Err(err(
+            "InvalidSignatureException",
+            "UNSIGNED-PAYLOAD is not accepted: the request body must be signed.",
+        ));
+    }
+    if payload_hash != hex::encode(Sha256::digest(body)) {
         return Err(err(
             "InvalidSignatureException",
             "The x-amz-content-sha256 header does not match the request body.",
