@@ -8,7 +8,7 @@
 #   N=1000 CONCURRENT=100 bench/side-by-side.sh
 #
 # Run by hand (not by CI). Needs python3 (with venv), node + npm, and access to PyPI / npm.
-# Service requests are counted at the service: it runs with RUST_LOG=agentcore_identity_local::api=debug
+# Service requests are counted at the service: it runs with RUST_LOG=agentcore_identity_local::http=debug
 # and logs one line per request it receives; the script counts those lines around each run.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -66,7 +66,7 @@ DISCOVERY_URL="$ISSUER/.well-known/openid-configuration"
 PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 ENDPOINT=http://127.0.0.1:$PORT
 echo "==> starting agentcore-identity-local on $ENDPOINT" >&2
-RUST_LOG=info,agentcore_identity_local::api=debug NO_COLOR=1 \
+RUST_LOG=info,agentcore_identity_local::http=debug NO_COLOR=1 \
   "$SERVICE_BIN" serve --port "$PORT" --data-dir "$TMP/data" >"$TMP/service.log" 2>&1 &
 SERVICE_PID=$!
 for _ in $(seq 1 300); do
@@ -100,6 +100,7 @@ run_one() { # side phase n
     python) out=$(cd "$wd" && env "${PY_ENV[@]}" "$VENV/bin/python" "$ROOT/bench/side_by_side.py" "$phase" "$n" 2>"$wd/stderr") ;;
     rust) out=$(cd "$wd" && env "${RUST_ENV[@]}" "$BENCH_BIN" run --phase "${phase//_/-}" --n "$n" 2>"$wd/stderr") ;;
     rust-nocache) out=$(cd "$wd" && env "${RUST_ENV[@]}" "$BENCH_BIN" run --phase "${phase//_/-}" --n "$n" --no-cache 2>"$wd/stderr") ;;
+    rust-workload) out=$(cd "$wd" && env "${RUST_ENV[@]}" "$BENCH_BIN" run --phase "${phase//_/-}" --n "$n" --workload-scope 2>"$wd/stderr") ;;
   esac || { echo "$side $phase failed:" >&2; cat "$wd/stderr" >&2; exit 1; }
   after=$(count_requests)
   python3 - "$out" "$before" "$after" >>"$RESULTS" <<'EOF'
@@ -120,6 +121,11 @@ for side in python rust rust-nocache; do
   run_one "$side" ctx_m2m "$N"
   run_one "$side" concurrent "$CONCURRENT"
 done
+# 100 invocations, a fresh workload access token each (AgentCore Runtime): per token vs per workload.
+INVOCATIONS=${INVOCATIONS:-100}
+for side in python rust rust-workload; do
+  run_one "$side" fresh_wat "$INVOCATIONS"
+done
 
 python3 - "$RESULTS" <<'EOF'
 import json, sys
@@ -139,6 +145,15 @@ for phase in ["local_dev_api_key", "ctx_api_key", "ctx_m2m", "concurrent"]:
         ops = ", ".join(f"{k} {v}" for k, v in sorted(r["requests"].items()))
         print(f"| {phase} | {side} | {r['n']} | {fmt_us(r['first_us'])} | {fmt_us(r['median_us'])} | {fmt_us(r['p99_us'])} "
               f"| {r['wall_ms']:.1f} ms | {per_call(r):.3f} | {ops} | {r['peak_rss_kib']/1024:.1f} MiB |")
+print()
+print()
+print("100 invocations, a fresh workload access token each (minting not counted):")
+print()
+print("| side | GetResourceApiKey requests | median call | p99 call | peak RSS |")
+print("|---|---|---|---|---|")
+for side in ["python", "rust", "rust-workload"]:
+    r = by[(side, "fresh_wat")]
+    print(f"| {side} | {r['requests'].get('GetResourceApiKey', 0)} | {fmt_us(r['median_us'])} | {fmt_us(r['p99_us'])} | {r['peak_rss_kib']/1024:.1f} MiB |")
 print()
 print("| phase | Python / Rust cached, median call | Python / Rust uncached, median call | Python / Rust uncached, p99 call | Python / Rust cached, wall | Python / Rust uncached, wall | Python / Rust, peak RSS |")
 print("|---|---|---|---|---|---|---|")

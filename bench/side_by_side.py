@@ -3,7 +3,7 @@ through the official `bedrock-agentcore` SDK's decorators (pinned 1.25.0).
 
     python side_by_side.py PHASE N
 
-PHASE: local_dev_api_key | ctx_api_key | ctx_m2m | concurrent. Endpoints come from
+PHASE: local_dev_api_key | ctx_api_key | ctx_m2m | concurrent | fresh_wat. Endpoints come from
 BEDROCK_AGENTCORE_DP_ENDPOINT / BEDROCK_AGENTCORE_CP_ENDPOINT, region from AWS_REGION, credentials
 from AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY. Prints one JSON object (same keys as the Rust side).
 """
@@ -75,11 +75,28 @@ def set_context_token():
     BedrockAgentCoreContext.set_workload_access_token(resp["workloadAccessToken"])
 
 
+async def fresh_wat(n):
+    """N invocations, each with a fresh workload access token in the context (minting untimed)."""
+    import os
+
+    client = IdentityClient(os.environ["AWS_REGION"])
+    out = []
+    for i in range(n):
+        resp = client.dp_client.get_workload_access_token_for_user_id(
+            workloadName=WORKLOAD, userId=f"bench-user-{i}"
+        )
+        BedrockAgentCoreContext.set_workload_access_token(resp["workloadAccessToken"])
+        out.append(await timed(call_with_api_key))
+    return out
+
+
 async def main(phase, n):
-    if phase != "local_dev_api_key":
+    if phase not in ("local_dev_api_key", "fresh_wat"):
         set_context_token()
     started = time.perf_counter_ns()
-    if phase == "local_dev_api_key":
+    if phase == "fresh_wat":
+        calls = await fresh_wat(n)
+    elif phase == "local_dev_api_key":
         calls = await sequential(n, call_with_api_key)
     elif phase == "ctx_api_key":
         calls = await sequential(n, call_with_api_key)

@@ -18,7 +18,8 @@ use agentcore_identity::context::{self, RequestContext};
 use agentcore_identity::control::Oauth2ProviderConfig;
 use agentcore_identity::secrecy::{ExposeSecret, SecretString};
 use agentcore_identity::{
-    CacheConfig, Error, IdentityClient, ServiceErrorKind, requires_access_token, requires_api_key,
+    CacheConfig, CacheScope, Error, IdentityClient, ServiceErrorKind, requires_access_token,
+    requires_api_key,
 };
 use clap::{Parser, Subcommand, ValueEnum};
 
@@ -61,6 +62,10 @@ enum Command {
         /// Switch the token cache off (every call goes to the service, as in Python).
         #[arg(long)]
         no_cache: bool,
+        /// Keep API keys and M2M tokens per workload (`CacheScope::Workload`, the default on
+        /// AgentCore Runtime) instead of per workload access token.
+        #[arg(long)]
+        workload_scope: bool,
     },
 }
 
@@ -75,6 +80,9 @@ enum Phase {
     CtxM2m,
     /// N concurrent `#[requires_api_key]` calls (cold cache), token in the context.
     Concurrent,
+    /// N invocations, each in its own context with a fresh workload access token (as AgentCore
+    /// Runtime hands out), one `#[requires_api_key]` call each; minting the token is not timed.
+    FreshWat,
 }
 
 impl Phase {
@@ -84,6 +92,7 @@ impl Phase {
             Phase::CtxApiKey => "ctx_api_key",
             Phase::CtxM2m => "ctx_m2m",
             Phase::Concurrent => "concurrent",
+            Phase::FreshWat => "fresh_wat",
         }
     }
 }
@@ -132,12 +141,12 @@ fn peak_rss_kib() -> u64 {
         .unwrap_or(0)
 }
 
-fn summary(phase: Phase, cache: bool, mut calls: Vec<Duration>, wall: Duration) -> String {
+fn summary(phase: Phase, side: &str, mut calls: Vec<Duration>, wall: Duration) -> String {
     let first = calls.first().copied().unwrap_or_default();
     calls.sort_unstable();
     let total: Duration = calls.iter().sum();
     serde_json::json!({
-        "side": if cache { "rust" } else { "rust-nocache" },
+        "side": side,
         "phase": phase.name(),
         "n": calls.len(),
         "first_us": us(first),
@@ -166,11 +175,23 @@ where
     Ok(out)
 }
 
-async fn run(phase: Phase, n: usize, cache: bool) -> Result<String, Error> {
+async fn run(phase: Phase, n: usize, cache: bool, workload_scope: bool) -> Result<String, Error> {
     let mut builder = IdentityClient::builder();
-    if !cache {
-        builder = builder.cache(CacheConfig::disabled());
-    }
+    let side = match (cache, workload_scope) {
+        (false, _) => {
+            builder = builder.cache(CacheConfig::disabled());
+            "rust-nocache"
+        }
+        (true, true) => {
+            builder = builder.cache(
+                CacheConfig::new()
+                    .api_key_scope(CacheScope::Workload)
+                    .m2m_scope(CacheScope::Workload),
+            );
+            "rust-workload"
+        }
+        (true, false) => "rust",
+    };
     let client = builder.build().await?;
     agentcore_identity::set_default_client(client.clone());
 
@@ -191,13 +212,36 @@ async fn run(phase: Phase, n: usize, cache: bool) -> Result<String, Error> {
             let ctx = in_ctx().await?;
             let started = Instant::now();
             let calls = RequestContext::scope(ctx, sequential(n, call_with_api_key)).await?;
-            return Ok(summary(phase, cache, calls, started.elapsed()));
+            return Ok(summary(phase, side, calls, started.elapsed()));
         }
         Phase::CtxM2m => {
             let ctx = in_ctx().await?;
             let started = Instant::now();
             let calls = RequestContext::scope(ctx, sequential(n, call_with_m2m_token)).await?;
-            return Ok(summary(phase, cache, calls, started.elapsed()));
+            return Ok(summary(phase, side, calls, started.elapsed()));
+        }
+        Phase::FreshWat => {
+            // The tokens are minted by a client of their own, outside the timing.
+            let minter = IdentityClient::builder()
+                .cache(CacheConfig::disabled())
+                .build()
+                .await?;
+            let mut calls = Vec::with_capacity(n);
+            let started = Instant::now();
+            for i in 0..n {
+                let wat = minter
+                    .get_workload_access_token(
+                        WORKLOAD,
+                        agentcore_identity::WorkloadUser::UserId(format!("bench-user-{i}")),
+                    )
+                    .await?;
+                let ctx = RequestContext::new().with_workload_access_token(wat);
+                let t = Instant::now();
+                let len = RequestContext::scope(ctx, call_with_api_key()).await?;
+                calls.push(t.elapsed());
+                assert!(len > 0, "empty credential");
+            }
+            return Ok(summary(phase, side, calls, started.elapsed()));
         }
         Phase::Concurrent => {
             let ctx = in_ctx().await?;
@@ -220,10 +264,10 @@ async fn run(phase: Phase, n: usize, cache: bool) -> Result<String, Error> {
                 Ok::<_, Error>(out)
             })
             .await?;
-            return Ok(summary(phase, cache, calls, started.elapsed()));
+            return Ok(summary(phase, side, calls, started.elapsed()));
         }
     };
-    Ok(summary(phase, cache, calls, started.elapsed()))
+    Ok(summary(phase, side, calls, started.elapsed()))
 }
 
 fn ignore_conflict<T>(r: Result<T, Error>) -> Result<(), Error> {
@@ -275,7 +319,12 @@ async fn main() -> std::process::ExitCode {
             client_id,
             client_secret,
         } => setup(discovery_url, client_id, client_secret).await,
-        Command::Run { phase, n, no_cache } => run(phase, n, !no_cache).await.map(|json| {
+        Command::Run {
+            phase,
+            n,
+            no_cache,
+            workload_scope,
+        } => run(phase, n, !no_cache, workload_scope).await.map(|json| {
             #[allow(clippy::print_stdout, reason = "the figures are the output")]
             {
                 println!("{json}");
