@@ -393,9 +393,9 @@ async fn shutdown_lets_the_request_in_flight_finish() {
 async fn stuck_clients_neither_hold_the_app_nor_keep_it_from_stopping() {
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
     let app = App::builder()
-        .entrypoint(|p: Value, _inv: Invocation| async move {
-            Ok::<_, std::convert::Infallible>(p)
-        })
+        .entrypoint(
+            |p: Value, _inv: Invocation| async move { Ok::<_, std::convert::Infallible>(p) },
+        )
         .serve_config(
             agentcore_runtime::ServeConfig::new()
                 .header_read_timeout(Duration::from_secs(30))
@@ -459,7 +459,9 @@ mod identity {
                 let client = client.clone();
                 async move {
                     let key = client.get_api_key(ApiKeyRequest::new("openai")).await?;
-                    Ok::<_, agentcore_identity::Error>(json!({ "key_len": key.expose_secret().len() }))
+                    Ok::<_, agentcore_identity::Error>(
+                        json!({ "key_len": key.expose_secret().len() }),
+                    )
                 }
             })
             .build()
@@ -467,7 +469,11 @@ mod identity {
 
     #[tokio::test]
     async fn a_missing_token_header_is_an_error_naming_it_when_required() {
-        let svc = LocalIdentityService::builder().port(0).start().await.unwrap();
+        let svc = LocalIdentityService::builder()
+            .port(0)
+            .start()
+            .await
+            .unwrap();
         let dir = tempfile::tempdir().unwrap();
         let client = IdentityClient::builder()
             .region("us-east-1")
