@@ -10,7 +10,7 @@ use crate::time::Time;
 
 /// Writes `n` encrypted vault tokens into the store of `data_dir` (service not running).
 pub fn seed_tokens(data_dir: &Path, n: usize) -> Result<(), Error> {
-    let (store, _) = Store::open(data_dir).map_err(|e| Error::Store(e.to_string()))?;
+    let (store, _) = Store::open(data_dir, None).map_err(|e| Error::Store(e.to_string()))?;
     let now = Time::now();
     for chunk in (0..n).collect::<Vec<_>>().chunks(1000) {
         let items: Vec<(String, TokenRecord)> = chunk

@@ -1,10 +1,10 @@
-//! `agentcore-identity-local serve [--port N] [--data-dir DIR] [--bind ADDR]`.
+//! `agentcore-identity-local serve [--port N] [--data-dir DIR] [--bind ADDR] ...` (see `--help`).
 
 use std::net::IpAddr;
 use std::path::PathBuf;
 use std::time::Duration;
 
-use agentcore_identity_local::LocalIdentityService;
+use agentcore_identity_local::{LocalIdentityService, TrustedIssuer};
 use clap::{Parser, Subcommand};
 
 /// An offline Amazon Bedrock AgentCore Identity service.
@@ -55,6 +55,32 @@ enum Command {
             hide_env_values = true
         )]
         verify_sigv4: Option<String>,
+        /// Serve a non-loopback --bind without --verify-sigv4: anyone who reaches the port can
+        /// read every stored secret.
+        #[arg(long)]
+        insecure_allow_unauthenticated_network: bool,
+        /// The master key file (default DATA_DIR/master.key); may live outside the data directory.
+        #[arg(long, env = "AGENTCORE_IDENTITY_LOCAL_KEY_FILE")]
+        key_file: Option<PathBuf>,
+        /// Verify user JWTs against this issuer: `DISCOVERY_URL[;audience=A[,A2]][;client=C[,C2]]`.
+        /// Repeatable. Without it, user JWT signatures are not verified.
+        #[arg(long, value_name = "DISCOVERY_URL[;audience=..][;client=..]")]
+        trust_issuer: Vec<TrustedIssuer>,
+        /// Seconds a client may take to send a request head; also the keep-alive idle timeout.
+        #[arg(long, default_value_t = 10)]
+        header_read_timeout_secs: u64,
+        /// Seconds a request body may take to arrive.
+        #[arg(long, default_value_t = 30)]
+        body_timeout_secs: u64,
+        /// Seconds requests in flight may finish after SIGTERM / ctrl-c; then connections drop.
+        #[arg(long, default_value_t = 10)]
+        shutdown_deadline_secs: u64,
+        /// Seconds one outbound request (discovery, JWKS, token endpoint) may take.
+        #[arg(long, default_value_t = 10)]
+        outbound_timeout_secs: u64,
+        /// Seconds between sweeps of expired sessions, states and tokens.
+        #[arg(long, default_value_t = 60)]
+        sweep_interval_secs: u64,
     },
 }
 
@@ -77,6 +103,14 @@ async fn main() -> std::process::ExitCode {
         workload_token_ttl_secs,
         public_url,
         verify_sigv4,
+        insecure_allow_unauthenticated_network,
+        key_file,
+        trust_issuer,
+        header_read_timeout_secs,
+        body_timeout_secs,
+        shutdown_deadline_secs,
+        outbound_timeout_secs,
+        sweep_interval_secs,
     } = command;
     let mut b = LocalIdentityService::builder()
         .port(port)
@@ -84,7 +118,19 @@ async fn main() -> std::process::ExitCode {
         .account_id(account_id)
         .region(region)
         .session_ttl(Duration::from_secs(session_ttl_secs))
-        .workload_token_ttl(Duration::from_secs(workload_token_ttl_secs));
+        .workload_token_ttl(Duration::from_secs(workload_token_ttl_secs))
+        .insecure_allow_unauthenticated_network(insecure_allow_unauthenticated_network)
+        .header_read_timeout(Duration::from_secs(header_read_timeout_secs))
+        .body_timeout(Duration::from_secs(body_timeout_secs))
+        .shutdown_deadline(Duration::from_secs(shutdown_deadline_secs))
+        .outbound_timeout(Duration::from_secs(outbound_timeout_secs))
+        .sweep_interval(Duration::from_secs(sweep_interval_secs));
+    if let Some(k) = key_file {
+        b = b.key_file(k);
+    }
+    for t in trust_issuer {
+        b = b.trust_issuer(t);
+    }
     if let Some(d) = data_dir {
         b = b.data_dir(d);
     }
@@ -110,29 +156,7 @@ async fn main() -> std::process::ExitCode {
         }
     };
     tracing::info!(endpoint = %handle.endpoint(), data_dir = %handle.data_dir().display(), "ready");
-    shutdown_signal().await;
-    tracing::info!("shutting down");
+    agentcore_serve::shutdown_signal().await;
     handle.shutdown().await;
     std::process::ExitCode::SUCCESS
-}
-
-async fn shutdown_signal() {
-    let ctrl_c = async {
-        let _ = tokio::signal::ctrl_c().await;
-    };
-    #[cfg(unix)]
-    let term = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut s) => {
-                s.recv().await;
-            }
-            Err(_) => std::future::pending::<()>().await,
-        }
-    };
-    #[cfg(not(unix))]
-    let term = std::future::pending::<()>();
-    tokio::select! {
-        _ = ctrl_c => {},
-        _ = term => {},
-    }
 }

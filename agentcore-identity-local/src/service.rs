@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
+use agentcore_serve::ServeConfig;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
@@ -27,6 +28,32 @@ pub enum Error {
     /// Opening the store failed.
     #[error("could not open the store: {0}")]
     Store(String),
+    /// The data directory holds data and the master key file is missing: a new key would not
+    /// open the stored secrets, so none is made.
+    #[error(
+        "the data directory {} holds data but its master key file {} is missing: restore that \
+         file (or name it with key_file / --key-file), or start with an empty data directory",
+        data_dir.display(),
+        key_file.display()
+    )]
+    MissingKey {
+        /// The key file looked for.
+        key_file: PathBuf,
+        /// The data directory.
+        data_dir: PathBuf,
+    },
+    /// The master key file does not open the store (another key).
+    #[error(
+        "the master key file {} does not open the store in {}: it is another key",
+        key_file.display(),
+        data_dir.display()
+    )]
+    WrongKey {
+        /// The key file read.
+        key_file: PathBuf,
+        /// The data directory.
+        data_dir: PathBuf,
+    },
     /// A non-loopback bind without authentication.
     #[error(
         "refusing to serve {0} without authentication: set verify_sigv4 (--verify-sigv4) or, \
@@ -68,6 +95,8 @@ pub struct Builder {
     outbound_timeout: Duration,
     trusted_issuers: Vec<TrustedIssuer>,
     sweep_interval: Duration,
+    key_file: Option<PathBuf>,
+    serve: ServeConfig,
 }
 
 impl Default for Builder {
@@ -86,6 +115,8 @@ impl Default for Builder {
             outbound_timeout: DEFAULT_OUTBOUND_TIMEOUT,
             trusted_issuers: Vec::new(),
             sweep_interval: DEFAULT_SWEEP_INTERVAL,
+            key_file: None,
+            serve: ServeConfig::new(),
         }
     }
 }
@@ -95,6 +126,31 @@ impl Builder {
     /// shutdown.
     pub fn data_dir(mut self, dir: impl AsRef<Path>) -> Self {
         self.data_dir = Some(dir.as_ref().to_path_buf());
+        self
+    }
+    /// The master key file (default `{data_dir}/master.key`); it may live outside the data
+    /// directory. Created (0600) for an empty store; a store with data refuses to open when it
+    /// is missing or does not open the store.
+    pub fn key_file(mut self, path: impl AsRef<Path>) -> Self {
+        self.key_file = Some(path.as_ref().to_path_buf());
+        self
+    }
+    /// How long a client may take to send a request head, counted from when its connection
+    /// starts waiting for one; also how long a keep-alive connection may stay idle (default
+    /// 10 s).
+    pub fn header_read_timeout(mut self, timeout: Duration) -> Self {
+        self.serve = self.serve.header_read_timeout(timeout);
+        self
+    }
+    /// How long a request body may take to arrive (default 30 s; then 408).
+    pub fn body_timeout(mut self, timeout: Duration) -> Self {
+        self.serve = self.serve.body_timeout(timeout);
+        self
+    }
+    /// How long requests in flight may finish once shutdown begins; connections still open
+    /// then are dropped (default 10 s).
+    pub fn shutdown_deadline(mut self, deadline: Duration) -> Self {
+        self.serve = self.serve.shutdown_deadline(deadline);
         self
     }
     /// TCP port (0: OS-chosen).
@@ -201,7 +257,18 @@ impl Builder {
                 (d, true)
             }
         };
-        let (store, keys) = store::Store::open(&dir).map_err(|e| Error::Store(e.to_string()))?;
+        let (store, keys) =
+            store::Store::open(&dir, self.key_file.as_deref()).map_err(|e| match e {
+                store::OpenError::MissingKey { key_file } => Error::MissingKey {
+                    key_file,
+                    data_dir: dir.clone(),
+                },
+                store::OpenError::WrongKey { key_file } => Error::WrongKey {
+                    key_file,
+                    data_dir: dir.clone(),
+                },
+                store::OpenError::Storage(e) => Error::Store(e.to_string()),
+            })?;
         tracing::info!(
             data_dir = %dir.display(),
             workload_identities = store.count(store::Table::Workloads).unwrap_or(0),
@@ -264,13 +331,14 @@ impl Builder {
             tracing::warn!(%endpoint, "agentcore-identity-local listening on {local} (NOT loopback: reachable from other hosts)");
         }
         let sweeper = tokio::spawn(sweep_every(state.clone(), self.sweep_interval));
+        let serve = self.serve;
         let join = tokio::spawn(async move {
-            let r = axum::serve(listener, app)
-                .with_graceful_shutdown(async move {
-                    let _ = rx.await;
-                })
-                .await;
-            if let Err(e) = r {
+            // Header-read (and idle) and body timeouts, bounded connections and heads, and a
+            // graceful shutdown that drops whatever is still open at its deadline.
+            let stop = async move {
+                let _ = rx.await;
+            };
+            if let Err(e) = agentcore_serve::serve(listener, app, serve, stop).await {
                 tracing::error!(error = %e, "server error");
             }
         });
@@ -342,7 +410,8 @@ impl ServiceHandle {
             .map(|t| (t.name(), self.state.store.count(*t).unwrap_or(0)))
             .collect()
     }
-    /// Stops accepting, finishes in-flight requests, and removes a temporary data directory.
+    /// Stops accepting, lets requests in flight finish until the shutdown deadline (then drops
+    /// their connections), and removes a temporary data directory.
     pub async fn shutdown(mut self) {
         if let Some(s) = self.sweeper.take() {
             s.abort();

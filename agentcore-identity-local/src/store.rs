@@ -2,20 +2,27 @@
 //!
 //! Values are JSON documents sealed with ChaCha20-Poly1305 (a fresh random 96-bit nonce per value; the
 //! table name and key are bound as associated data, so a value cannot be moved to another slot). The
-//! 256-bit master key is generated into `master.key` (mode 0600) on first start; the encryption key and
-//! the workload-access-token signing key are derived from it with HMAC-SHA256. Every write is committed
-//! (fsync) before the caller answers, so an acknowledged write survives `kill -9`.
+//! 256-bit master key is generated into `master.key` (or the key file given, which may live outside
+//! the data directory) on first start; the encryption key, the workload-access-token key and the
+//! index key are derived from it with HMAC-SHA256. A key-check record (a sealed constant) tells at
+//! start whether the key opens the store: a store with data and a missing or wrong key refuses to
+//! open, naming the key file; a new key is made only for an empty store. The data directory is
+//! created 0700, the database and key files 0600; looser modes are warned about at start. Every
+//! write is committed (fsync) before the caller answers, so an acknowledged write survives
+//! `kill -9`.
 
 use std::collections::BTreeMap;
 use std::fmt;
 use std::io::Write;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use chacha20poly1305::aead::{Aead, KeyInit, Payload};
 use chacha20poly1305::{ChaCha20Poly1305, Key, Nonce};
 use hmac::{Hmac, Mac};
 use rand::RngCore;
-use redb::{Database, ReadableDatabase, ReadableTable, ReadableTableMetadata, TableDefinition};
+use redb::{
+    Database, ReadableDatabase, ReadableTable, ReadableTableMetadata, TableDefinition, TableHandle,
+};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use sha2::Sha256;
@@ -132,48 +139,134 @@ fn derive(master: &[u8], label: &str) -> [u8; 32] {
     mac.finalize().into_bytes().into()
 }
 
-fn load_or_create_master_key(dir: &Path) -> std::io::Result<[u8; 32]> {
-    let path = dir.join(KEY_FILE);
-    match std::fs::read(&path) {
+/// Why a store did not open.
+#[derive(Debug, thiserror::Error)]
+pub(crate) enum OpenError {
+    /// The store holds data and the key file is missing.
+    #[error("the store holds data but its master key file {} is missing", key_file.display())]
+    MissingKey { key_file: PathBuf },
+    /// The key file does not open the store.
+    #[error("the master key file {} does not open this store", key_file.display())]
+    WrongKey { key_file: PathBuf },
+    /// Anything else.
+    #[error(transparent)]
+    Storage(#[from] StoreError),
+}
+
+/// Warns when `path` can be read or written by others than its owner.
+fn warn_if_open(path: &Path, what: &str) {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        if let Ok(m) = std::fs::metadata(path) {
+            let mode = m.permissions().mode() & 0o777;
+            if mode & 0o077 != 0 {
+                tracing::warn!(
+                    path = %path.display(),
+                    mode = format!("{mode:o}"),
+                    "the {what} is accessible to other users; chmod go-rwx it"
+                );
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = (path, what);
+}
+
+/// Creates `dir` (and missing parents) 0700.
+fn create_private_dir(dir: &Path) -> std::io::Result<()> {
+    let mut b = std::fs::DirBuilder::new();
+    b.recursive(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::DirBuilderExt;
+        b.mode(0o700);
+    }
+    b.create(dir)
+}
+
+/// Options for a file only its owner may read (0600).
+fn private_file() -> std::fs::OpenOptions {
+    let mut opts = std::fs::OpenOptions::new();
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        opts.mode(0o600);
+    }
+    opts
+}
+
+fn read_key(path: &Path) -> std::io::Result<Option<[u8; 32]>> {
+    match std::fs::read(path) {
         Ok(bytes) if bytes.len() == 32 => {
             let mut k = [0u8; 32];
             k.copy_from_slice(&bytes);
-            Ok(k)
+            Ok(Some(k))
         }
         Ok(_) => Err(std::io::Error::new(
             std::io::ErrorKind::InvalidData,
             format!("{} is not a 32-byte key", path.display()),
         )),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-            let mut k = [0u8; 32];
-            rand::rngs::OsRng.fill_bytes(&mut k);
-            let tmp = dir.join(format!("{KEY_FILE}.tmp"));
-            let mut opts = std::fs::OpenOptions::new();
-            opts.write(true).create(true).truncate(true);
-            #[cfg(unix)]
-            {
-                use std::os::unix::fs::OpenOptionsExt;
-                opts.mode(0o600);
-            }
-            let mut f = opts.open(&tmp)?;
-            f.write_all(&k)?;
-            f.sync_all()?;
-            drop(f);
-            std::fs::rename(&tmp, &path)?;
-            if let Ok(d) = std::fs::File::open(dir) {
-                let _ = d.sync_all();
-            }
-            Ok(k)
-        }
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
         Err(e) => Err(e),
     }
 }
 
+fn create_key(path: &Path) -> std::io::Result<[u8; 32]> {
+    let mut k = [0u8; 32];
+    rand::rngs::OsRng.fill_bytes(&mut k);
+    let dir = path.parent().unwrap_or(Path::new("."));
+    create_private_dir(dir)?;
+    let tmp = path.with_extension("tmp");
+    let mut f = private_file()
+        .write(true)
+        .create(true)
+        .truncate(true)
+        .open(&tmp)?;
+    f.write_all(&k)?;
+    f.sync_all()?;
+    drop(f);
+    std::fs::rename(&tmp, path)?;
+    if let Ok(d) = std::fs::File::open(dir) {
+        let _ = d.sync_all();
+    }
+    Ok(k)
+}
+
+/// The plaintext of the key-check record.
+const KEY_CHECK: &str = "agentcore-identity-local key check";
+/// Table and key of the key-check record.
+const META: TableDefinition<'static, &'static str, &'static [u8]> = TableDefinition::new("meta");
+
 impl Store {
-    /// Opens (or creates) the store in `dir`.
-    pub(crate) fn open(dir: &Path) -> Result<(Store, DerivedKeys), StoreError> {
-        std::fs::create_dir_all(dir).map_err(se)?;
-        let mut master = load_or_create_master_key(dir).map_err(se)?;
+    /// Opens (or creates) the store in `dir`, with the master key in `key_file` (default
+    /// `dir/master.key`).
+    pub(crate) fn open(
+        dir: &Path,
+        key_file: Option<&Path>,
+    ) -> Result<(Store, DerivedKeys), OpenError> {
+        create_private_dir(dir).map_err(se)?;
+        warn_if_open(dir, "data directory");
+        let key_file = key_file
+            .map(Path::to_path_buf)
+            .unwrap_or_else(|| dir.join(KEY_FILE));
+        let db_path = dir.join(DB_FILE);
+        match private_file().write(true).create_new(true).open(&db_path) {
+            Ok(_) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+                warn_if_open(&db_path, "database file");
+            }
+            Err(e) => return Err(se(e).into()),
+        }
+        let db = Database::create(&db_path).map_err(se)?;
+        let mut master = match read_key(&key_file).map_err(se)? {
+            Some(k) => {
+                warn_if_open(&key_file, "master key file");
+                k
+            }
+            None if has_data(&db)? => return Err(OpenError::MissingKey { key_file }),
+            None => create_key(&key_file).map_err(se)?,
+        };
         let mut enc = derive(&master, "agentcore-identity-local/v1/encryption");
         let keys = DerivedKeys {
             wat_key: derive(&master, "agentcore-identity-local/v2/workload-access-token"),
@@ -182,8 +275,9 @@ impl Store {
         master.zeroize();
         let cipher = ChaCha20Poly1305::new(Key::from_slice(&enc));
         enc.zeroize();
-        let db = Database::create(dir.join(DB_FILE)).map_err(se)?;
-        let txn = db.begin_write().map_err(se)?;
+        let inner = Inner { db, cipher };
+        inner.check_key(&key_file)?;
+        let txn = inner.db.begin_write().map_err(se)?;
         for t in Table::ALL {
             txn.open_table(t.def()).map_err(se)?;
         }
@@ -194,7 +288,7 @@ impl Store {
         txn.commit().map_err(se)?;
         Ok((
             Store {
-                inner: std::sync::Arc::new(Inner { db, cipher }),
+                inner: std::sync::Arc::new(inner),
             },
             keys,
         ))
@@ -442,7 +536,67 @@ impl Tx<'_> {
     }
 }
 
+/// Whether any table (the key check included) holds a record.
+fn has_data(db: &Database) -> Result<bool, StoreError> {
+    let txn = db.begin_read().map_err(se)?;
+    for t in txn.list_tables().map_err(se)? {
+        let def: TableDefinition<'_, &str, &[u8]> = TableDefinition::new(t.name());
+        if let Ok(table) = txn.open_table(def)
+            && table.len().map_err(se)? > 0
+        {
+            return Ok(true);
+        }
+    }
+    Ok(false)
+}
+
 impl Inner {
+    /// Checks that the key opens this store (the key-check record, or on a store that has none
+    /// yet, one stored value), then writes the key-check record if missing.
+    fn check_key(&self, key_file: &Path) -> Result<(), OpenError> {
+        let wrong = || OpenError::WrongKey {
+            key_file: key_file.to_path_buf(),
+        };
+        let txn = self.db.begin_read().map_err(se)?;
+        let check: Option<Vec<u8>> = match txn.open_table(META) {
+            Ok(t) => t.get("key-check").map_err(se)?.map(|v| v.value().to_vec()),
+            Err(redb::TableError::TableDoesNotExist(_)) => None,
+            Err(e) => return Err(se(e).into()),
+        };
+        if let Some(sealed) = check {
+            let text: String = self
+                .open_raw("meta", "key-check", &sealed)
+                .map_err(|_| wrong())?;
+            return if text == KEY_CHECK {
+                Ok(())
+            } else {
+                Err(wrong())
+            };
+        }
+        // No key check yet: a store written before it had one opens only if a value does.
+        for t in Table::ALL {
+            let Ok(table) = txn.open_table(t.def()) else {
+                continue;
+            };
+            if let Some(item) = table.iter().map_err(se)?.next() {
+                let (k, v) = item.map_err(se)?;
+                self.open_value::<serde_json::Value>(t, k.value(), v.value())
+                    .map_err(|_| wrong())?;
+                break;
+            }
+        }
+        drop(txn);
+        let plain = serde_json::to_vec(KEY_CHECK).map_err(se)?;
+        let sealed = self.seal_raw("meta", "key-check", &plain)?;
+        let w = self.db.begin_write().map_err(se)?;
+        {
+            let mut t = w.open_table(META).map_err(se)?;
+            t.insert("key-check", sealed.as_slice()).map_err(se)?;
+        }
+        w.commit().map_err(se)?;
+        Ok(())
+    }
+
     fn transact_blocking<R, E>(
         &self,
         f: impl FnOnce(&Tx<'_>) -> Result<Result<R, E>, StoreError>,
@@ -465,9 +619,13 @@ impl Inner {
     }
 
     fn seal(&self, table: Table, key: &str, plain: &[u8]) -> Result<Vec<u8>, StoreError> {
+        self.seal_raw(table.name(), key, plain)
+    }
+
+    fn seal_raw(&self, table: &str, key: &str, plain: &[u8]) -> Result<Vec<u8>, StoreError> {
         let mut nonce = [0u8; 12];
         rand::rngs::OsRng.fill_bytes(&mut nonce);
-        let aad = format!("{}\0{}", table.name(), key);
+        let aad = format!("{table}\0{key}");
         let ct = self
             .cipher
             .encrypt(
@@ -490,10 +648,19 @@ impl Inner {
         key: &str,
         sealed: &[u8],
     ) -> Result<T, StoreError> {
+        self.open_raw(table.name(), key, sealed)
+    }
+
+    fn open_raw<T: DeserializeOwned>(
+        &self,
+        table: &str,
+        key: &str,
+        sealed: &[u8],
+    ) -> Result<T, StoreError> {
         if sealed.len() < 12 {
             return Err(StoreError("corrupt value".into()));
         }
-        let aad = format!("{}\0{}", table.name(), key);
+        let aad = format!("{table}\0{key}");
         let mut plain = self
             .cipher
             .decrypt(

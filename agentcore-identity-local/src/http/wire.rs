@@ -79,9 +79,17 @@ pub(crate) async fn read_body(
                 .to_ascii_lowercase()
         });
     let body: Body = req.into_body();
-    let bytes = axum::body::to_bytes(body, MAX_BODY)
-        .await
-        .map_err(|_| too_large())?;
+    let bytes = axum::body::to_bytes(body, MAX_BODY).await.map_err(|e| {
+        if agentcore_serve::is_body_timeout(&e) {
+            ApiError::new(
+                408,
+                "RequestTimeoutException",
+                "The request body did not arrive in time",
+            )
+        } else {
+            too_large()
+        }
+    })?;
     Ok((ct, bytes))
 }
 
