@@ -1,8 +1,10 @@
-//! Not public API: the entry point of `fuzz/` (cargo fuzz) into request decoding and validation.
+//! Not public API: the entry points of `fuzz/` (cargo fuzz) into request decoding and validation,
+//! and into the Host / Origin / Sec-Fetch-Site guard.
 
 use serde_json::{Map, Value};
 
 use crate::http::error::ApiError;
+use crate::http::guard::Guard;
 use crate::http::op::Op;
 use crate::http::wire;
 use crate::validate::{self as v, UserIdentifier, WatKind, WatUser};
@@ -112,4 +114,85 @@ fn run(op: Op, body: &[u8]) -> Result<(), ApiError> {
         }
     }
     Ok(())
+}
+
+/// Runs the guard on a request made of `data`: method byte, then `\n`-separated Host, Origin,
+/// Sec-Fetch-Site and path (a missing or unrepresentable part is left out). Returns whether the
+/// request was let through. Panics are the findings; so is a request let through whose Host
+/// does not name the service (`127.0.0.1:8787`, `localhost:8787`, `[::1]:8787`, or the public
+/// URL `https://identity.example`).
+#[doc(hidden)]
+pub fn guard_lets_through(data: &[u8]) -> bool {
+    use axum::http::{HeaderValue, Method};
+    let Some((&m, rest)) = data.split_first() else {
+        return false;
+    };
+    let public = url::Url::parse("https://identity.example").expect("url");
+    let guard = Guard::new(
+        std::net::IpAddr::V4(std::net::Ipv4Addr::LOCALHOST),
+        8787,
+        Some(&public),
+    );
+    let mut parts = rest.split(|b| *b == b'\n');
+    let (host, origin, site, path) = (parts.next(), parts.next(), parts.next(), parts.next());
+    let path = path
+        .and_then(|p| std::str::from_utf8(p).ok())
+        .filter(|p| p.starts_with('/'))
+        .unwrap_or("/identities/ListWorkloadIdentities");
+    let Ok(mut req) = axum::http::Request::builder()
+        .method(if m % 2 == 0 {
+            Method::POST
+        } else {
+            Method::GET
+        })
+        .uri(path)
+        .body(axum::body::Body::empty())
+    else {
+        return false;
+    };
+    for (name, v) in [("host", host), ("origin", origin), ("sec-fetch-site", site)] {
+        if let Some(v) = v.and_then(|v| HeaderValue::from_bytes(v).ok()) {
+            req.headers_mut().insert(name, v);
+        }
+    }
+    let through = guard.refuse(&req).is_none();
+    if through {
+        let host = req
+            .headers()
+            .get("host")
+            .and_then(|h| h.to_str().ok())
+            .map(str::to_ascii_lowercase)
+            .unwrap_or_default();
+        assert!(
+            matches!(
+                host.as_str(),
+                "127.0.0.1:8787"
+                    | "localhost:8787"
+                    | "[::1]:8787"
+                    | "identity.example"
+                    | "identity.example:443"
+            ),
+            "let through with Host {host:?}"
+        );
+    }
+    through
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn guard_hook() {
+        assert!(super::guard_lets_through(b"\x00localhost:8787"));
+        assert!(super::guard_lets_through(b"\x00identity.example"));
+        assert!(!super::guard_lets_through(b"\x00evil.example:8787"));
+        assert!(!super::guard_lets_through(
+            b"\x00localhost:8787\nhttp://evil.example"
+        ));
+        assert!(super::guard_lets_through(
+            b"\x01localhost:8787\nhttp://evil.example\ncross-site\n/identities/oauth2/callback"
+        ));
+        assert!(!super::guard_lets_through(
+            b"\x00localhost:8787\nhttp://evil.example\ncross-site\n/identities/oauth2/callback"
+        ));
+    }
 }

@@ -22,16 +22,22 @@
 //! ```
 //!
 //! ## Semantics worth knowing
-//! - Workload access tokens are HMAC-SHA256 signed (key derived from the data directory's master
-//!   key), expire (default 1 h), and are bound to the workload identity and the user. A forged,
-//!   expired, or deleted-workload token is refused with `AccessDeniedException` (403).
-//! - User JWTs (`GetWorkloadAccessTokenForJWT`, `CompleteResourceTokenAuth` with `userToken`) are
-//!   decoded, **not verified**: their `sub` is the user id (an expired `exp` is refused).
+//! - Workload access tokens are opaque, sealed with ChaCha20-Poly1305 (key derived from the
+//!   master key), expire (default 1 h), and are bound to the workload identity's incarnation and
+//!   the user. A forged, expired, or deleted-workload token is refused with
+//!   `AccessDeniedException` (403).
+//! - User JWTs (`GetWorkloadAccessTokenForJWT`, `CompleteResourceTokenAuth` with `userToken`) with
+//!   `alg: none` or no signature are refused; with [`Builder::trust_issuer`] the signature,
+//!   expiry, issuer, audience and client are verified against the issuer's keys, without it they
+//!   are decoded, **not verified** (said at start): their `sub` is the user.
 //! - Secrets (API keys, client secrets, tokens) are encrypted at rest with ChaCha20-Poly1305 and never
 //!   logged. Every write is committed before the answer.
-//! - SigV4 signatures are not verified unless [`Builder::verify_sigv4`] is set; a present
-//!   `Authorization` header must be well-formed SigV4 (its credential scope gives the region of
-//!   created ARNs). Requests without one are accepted.
+//! - Only requests whose `Host` names the service are answered, never a cross-site browser
+//!   request; a non-loopback bind needs [`Builder::verify_sigv4`]. SigV4 signatures are not
+//!   verified unless it is set; a present `Authorization` header must be well-formed SigV4 (its
+//!   credential scope gives the region of created ARNs). Requests without one are accepted.
+//! - Header-read, body and idle timeouts and a shutdown deadline bound stuck clients (see the
+//!   builder). The crate README's "Security model" says what is trusted and refused.
 //!
 //! ## Layout
 //! `http/` is the only module that knows HTTP (routing, restJson1, AWS error shapes, SigV4, the

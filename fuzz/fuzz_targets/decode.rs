@@ -1,5 +1,5 @@
 //! Request decoding and validation of agentcore-identity-local: the first byte picks one of the
-//! 21 operations, the rest is its HTTP request body. Any panic is a finding; so is a status the
+//! operations (modulo their number), the rest is its HTTP request body. Any panic is a finding; so is a status the
 //! service must never answer at this stage.
 #![no_main]
 

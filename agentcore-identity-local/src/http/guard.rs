@@ -67,7 +67,7 @@ impl Guard {
     }
 
     /// Why `req` is refused, if it is.
-    fn refuse(&self, req: &Request) -> Option<&'static str> {
+    pub(crate) fn refuse(&self, req: &Request) -> Option<&'static str> {
         let headers = req.headers();
         let host = headers
             .get("host")
