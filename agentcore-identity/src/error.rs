@@ -5,6 +5,7 @@ use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
 
+use aws_credential_types::provider::error::CredentialsError;
 use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
 use aws_smithy_runtime_api::client::result::SdkError;
 use aws_smithy_types::error::metadata::ProvideErrorMetadata;
@@ -191,8 +192,12 @@ impl Error {
         }
     }
 
-    /// Maps an SDK error of any operation to [`Error`].
-    pub(crate) fn from_sdk<E>(operation: &'static str, err: SdkError<E, HttpResponse>) -> Self
+    /// Maps an SDK error of any operation, sent to `endpoint`, to [`Error`].
+    pub(crate) fn from_sdk<E>(
+        operation: &'static str,
+        endpoint: &str,
+        err: SdkError<E, HttpResponse>,
+    ) -> Self
     where
         E: ProvideErrorMetadata + StdError + Send + Sync + 'static,
     {
@@ -221,23 +226,56 @@ impl Error {
                 }
             }
             other => {
-                let message = match &other {
-                    SdkError::ConstructionFailure(_) => "could not construct the request",
-                    SdkError::TimeoutError(_) => "request timed out",
-                    SdkError::DispatchFailure(_) => "could not send the request",
-                    SdkError::ResponseError(_) => "could not read the response",
-                    _ => "request failed",
-                };
-                // The message says only this error's own part; the cause chain is `source()`
-                // (so `anyhow` and other reporters print each cause once).
+                // The message says only this error's own part (what failed, where, and what to
+                // do); the cause chain is `source()`, so `anyhow` and other reporters print each
+                // cause once.
+                let message = transport_message(&other, endpoint);
                 Error::Transport {
                     operation,
-                    message: message.to_owned(),
+                    message,
                     source: Some(Arc::new(other)),
                 }
             }
         }
     }
+}
+
+/// What a request that got no answer failed at, naming the endpoint, with a hint for the usual
+/// causes: no credentials, nothing listening, an unknown host.
+fn transport_message(err: &(dyn StdError + 'static), endpoint: &str) -> String {
+    let mut chain = String::new();
+    let mut no_credentials = false;
+    let mut cur: Option<&(dyn StdError + 'static)> = Some(err);
+    while let Some(e) = cur {
+        no_credentials |= e.is::<CredentialsError>();
+        chain.push_str(&e.to_string());
+        chain.push('\n');
+        cur = e.source();
+    }
+    let chain = chain.to_ascii_lowercase();
+    if no_credentials || chain.contains("no credentials") || chain.contains("credentials provider")
+    {
+        return format!(
+            "could not load AWS credentials to sign the request to {endpoint}; configure \
+             credentials (environment, profile, SSO or an instance role), or point the client at \
+             a local identity service with AWS_ENDPOINT_URL_BEDROCK_AGENTCORE and \
+             AWS_ENDPOINT_URL_BEDROCK_AGENTCORE_CONTROL (it then signs with dummy credentials)"
+        );
+    }
+    if chain.contains("connection refused") {
+        return format!("could not connect to {endpoint}: is the service running there?");
+    }
+    if chain.contains("dns error") || chain.contains("failed to lookup address") {
+        let host = url::Url::parse(endpoint)
+            .ok()
+            .and_then(|u| u.host_str().map(str::to_owned))
+            .unwrap_or_else(|| endpoint.to_owned());
+        return format!("could not resolve the host `{host}` of {endpoint}");
+    }
+    if chain.contains("timed out") || chain.contains("timeout") {
+        return format!("the request to {endpoint} timed out");
+    }
+    format!("could not send the request to {endpoint}, or read its answer")
 }
 
 fn parse_field_list(body: &[u8]) -> Vec<FieldError> {

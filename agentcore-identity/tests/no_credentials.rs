@@ -64,6 +64,34 @@ async fn dummy_credentials_for_a_local_endpoint() {
     assert_eq!(svc.request_count("CreateWorkloadIdentity"), 1);
 }
 
+/// No credentials and no endpoint override: the error says so and how to fix it (credentials,
+/// or the local service's endpoint variables), before any request leaves.
+#[tokio::test]
+async fn no_credentials_and_no_endpoint_give_a_hint() {
+    if ran_in_scrubbed_child("no_credentials_and_no_endpoint_give_a_hint") {
+        return;
+    }
+    let client = IdentityClient::builder()
+        .region("us-east-1")
+        .build()
+        .await
+        .unwrap();
+    let err = client
+        .get_api_key(
+            agentcore_identity::ApiKeyRequest::new("openai")
+                .workload_access_token(agentcore_identity::SecretString::from("wat-none")),
+        )
+        .await
+        .unwrap_err();
+    let msg = err.to_string();
+    assert!(msg.contains("could not load AWS credentials"), "{msg}");
+    assert!(
+        msg.contains("https://bedrock-agentcore.us-east-1.amazonaws.com"),
+        "{msg}"
+    );
+    assert!(msg.contains("AWS_ENDPOINT_URL_BEDROCK_AGENTCORE"), "{msg}");
+}
+
 #[tokio::test]
 async fn malformed_region_and_endpoint_are_rejected() {
     for region in ["us-east-1/../x", "evil.com", "us east 1"] {

@@ -81,11 +81,13 @@ async fn with_m2m(access_token: SecretString) -> Result<SecretString, Error> {
     Ok(access_token)
 }
 
-fn unsigned_jwt(payload: &str) -> String {
+/// A JWT signed by a key the local service does not know: accepted while no issuer is trusted
+/// (`--trust-issuer`), as the service warns at start; `alg: none` would be refused.
+fn unverified_jwt(payload: &str) -> String {
     let b = |s: &str| base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(s);
     format!(
         "{}.{}.{}",
-        b(r#"{"alg":"none","typ":"JWT"}"#),
+        b(r#"{"alg":"RS256","typ":"JWT"}"#),
         b(payload),
         b("user-token-signature-SECRET")
     )
@@ -220,7 +222,7 @@ async fn scenario() {
     let _ = c.list_oauth2_credential_providers().await.unwrap();
 
     // ---- workload access tokens, every variant ----
-    let user_jwt = unsigned_jwt(r#"{"sub":"carol","iss":"https://idp.example"}"#);
+    let user_jwt = unverified_jwt(r#"{"sub":"carol","iss":"https://idp.example"}"#);
     secrets.push(user_jwt.clone());
     let wat_plain = c
         .get_workload_access_token("sec-agent", agentcore_identity::WorkloadUser::Agent)

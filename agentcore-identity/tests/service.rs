@@ -252,7 +252,7 @@ async fn workload_access_token_variants() {
     assert_eq!(svc.request_count("GetWorkloadAccessTokenForUserId"), 1);
 
     // A user JWT: GetWorkloadAccessTokenForJWT (the enum cannot name a user id beside it).
-    let jwt = unsigned_jwt(r#"{"sub":"bob","iss":"https://idp.example.com"}"#);
+    let jwt = unverified_jwt(r#"{"sub":"bob","iss":"https://idp.example.com"}"#);
     let by_jwt = c
         .get_workload_access_token(
             "agent",
@@ -270,12 +270,14 @@ async fn workload_access_token_variants() {
     ]);
 }
 
-fn unsigned_jwt(payload: &str) -> String {
+/// A JWT signed by a key the local service does not know: accepted while no issuer is trusted
+/// (`--trust-issuer`), as the service warns at start; `alg: none` would be refused.
+fn unverified_jwt(payload: &str) -> String {
     use base64::Engine as _;
     let b = |s: &str| base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(s);
     format!(
         "{}.{}.{}",
-        b(r#"{"alg":"none","typ":"JWT"}"#),
+        b(r#"{"alg":"RS256","typ":"JWT"}"#),
         b(payload),
         b("sig")
     )

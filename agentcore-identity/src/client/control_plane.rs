@@ -34,7 +34,7 @@ impl IdentityClient {
             .send()
             .await
             .map(Into::into)
-            .map_err(|e| Error::from_sdk("CreateWorkloadIdentity", e))
+            .map_err(|e| self.cp_err("CreateWorkloadIdentity", e))
     }
 
     /// Gets a workload identity.
@@ -45,7 +45,7 @@ impl IdentityClient {
             .send()
             .await
             .map(Into::into)
-            .map_err(|e| Error::from_sdk("GetWorkloadIdentity", e))
+            .map_err(|e| self.cp_err("GetWorkloadIdentity", e))
     }
 
     /// Replaces a workload identity's allowed OAuth2 return URLs.
@@ -64,7 +64,7 @@ impl IdentityClient {
             .send()
             .await
             .map(Into::into)
-            .map_err(|e| Error::from_sdk("UpdateWorkloadIdentity", e))
+            .map_err(|e| self.cp_err("UpdateWorkloadIdentity", e))
     }
 
     /// Deletes a workload identity.
@@ -74,7 +74,7 @@ impl IdentityClient {
             .name(name)
             .send()
             .await
-            .map_err(|e| Error::from_sdk("DeleteWorkloadIdentity", e))?;
+            .map_err(|e| self.cp_err("DeleteWorkloadIdentity", e))?;
         Ok(())
     }
 
@@ -88,7 +88,7 @@ impl IdentityClient {
             .send();
         let mut all = Vec::new();
         while let Some(page) = pages.next().await {
-            let page = page.map_err(|e| Error::from_sdk("ListWorkloadIdentities", e))?;
+            let page = page.map_err(|e| self.cp_err("ListWorkloadIdentities", e))?;
             all.extend(page.workload_identities().iter().map(Into::into));
         }
         Ok(all)
@@ -110,7 +110,7 @@ impl IdentityClient {
             .send()
             .await
             .map(Into::into)
-            .map_err(|e| Error::from_sdk("CreateApiKeyCredentialProvider", e))
+            .map_err(|e| self.cp_err("CreateApiKeyCredentialProvider", e))
     }
 
     /// Gets an API key credential provider (never the key).
@@ -124,7 +124,7 @@ impl IdentityClient {
             .send()
             .await
             .map(Into::into)
-            .map_err(|e| Error::from_sdk("GetApiKeyCredentialProvider", e))
+            .map_err(|e| self.cp_err("GetApiKeyCredentialProvider", e))
     }
 
     /// Replaces the key of an API key credential provider.
@@ -140,7 +140,7 @@ impl IdentityClient {
             .send()
             .await
             .map(Into::into)
-            .map_err(|e| Error::from_sdk("UpdateApiKeyCredentialProvider", e))
+            .map_err(|e| self.cp_err("UpdateApiKeyCredentialProvider", e))
     }
 
     /// Deletes an API key credential provider.
@@ -150,7 +150,7 @@ impl IdentityClient {
             .name(name)
             .send()
             .await
-            .map_err(|e| Error::from_sdk("DeleteApiKeyCredentialProvider", e))?;
+            .map_err(|e| self.cp_err("DeleteApiKeyCredentialProvider", e))?;
         Ok(())
     }
 
@@ -166,7 +166,7 @@ impl IdentityClient {
             .send();
         let mut all = Vec::new();
         while let Some(page) = pages.next().await {
-            let page = page.map_err(|e| Error::from_sdk("ListApiKeyCredentialProviders", e))?;
+            let page = page.map_err(|e| self.cp_err("ListApiKeyCredentialProviders", e))?;
             all.extend(page.credential_providers().iter().map(Into::into));
         }
         Ok(all)
@@ -194,7 +194,7 @@ impl IdentityClient {
             .oauth2_provider_config_input(input)
             .send()
             .await
-            .map_err(|e| Error::from_sdk("CreateOauth2CredentialProvider", e))?;
+            .map_err(|e| self.cp_err("CreateOauth2CredentialProvider", e))?;
         Ok(Oauth2CredentialProvider {
             vendor: Some(config.vendor_name().to_owned()),
             ..out.into()
@@ -212,7 +212,7 @@ impl IdentityClient {
             .send()
             .await
             .map(Into::into)
-            .map_err(|e| Error::from_sdk("GetOauth2CredentialProvider", e))
+            .map_err(|e| self.cp_err("GetOauth2CredentialProvider", e))
     }
 
     /// Replaces an OAuth2 credential provider's configuration.
@@ -230,7 +230,7 @@ impl IdentityClient {
             .send()
             .await
             .map(Into::into)
-            .map_err(|e| Error::from_sdk("UpdateOauth2CredentialProvider", e))
+            .map_err(|e| self.cp_err("UpdateOauth2CredentialProvider", e))
     }
 
     /// Deletes an OAuth2 credential provider.
@@ -240,7 +240,7 @@ impl IdentityClient {
             .name(name)
             .send()
             .await
-            .map_err(|e| Error::from_sdk("DeleteOauth2CredentialProvider", e))?;
+            .map_err(|e| self.cp_err("DeleteOauth2CredentialProvider", e))?;
         Ok(())
     }
 
@@ -256,7 +256,7 @@ impl IdentityClient {
             .send();
         let mut all = Vec::new();
         while let Some(page) = pages.next().await {
-            let page = page.map_err(|e| Error::from_sdk("ListOauth2CredentialProviders", e))?;
+            let page = page.map_err(|e| self.cp_err("ListOauth2CredentialProviders", e))?;
             all.extend(page.credential_providers().iter().map(Into::into));
         }
         Ok(all)

@@ -58,7 +58,7 @@ impl OAuth2Call<'_> {
         }
         b.send()
             .await
-            .map_err(|e| Error::from_sdk("GetResourceOauth2Token", e))
+            .map_err(|e| self.client.dp_err("GetResourceOauth2Token", e))
     }
 }
 
@@ -127,7 +127,7 @@ impl IdentityClient {
                         .resource_credential_provider_name(&request.provider)
                         .send()
                         .await
-                        .map_err(|e| Error::from_sdk("GetResourceApiKey", e))?;
+                        .map_err(|e| self.dp_err("GetResourceApiKey", e))?;
                     let secret = SecretString::from(out.api_key());
                     let ttl = self.inner.cache.config.ttl_for(out.api_key(), true);
                     Ok(Loaded { secret, ttl })
@@ -371,7 +371,7 @@ impl IdentityClient {
                     .user_token(user_token.expose_secret())
                     .send()
                     .await
-                    .map_err(|e| Error::from_sdk("GetWorkloadAccessTokenForJWT", e))?
+                    .map_err(|e| self.dp_err("GetWorkloadAccessTokenForJWT", e))?
                     .workload_access_token
             }
             WorkloadUser::UserId(user_id) => {
@@ -385,7 +385,7 @@ impl IdentityClient {
                     .user_id(user_id)
                     .send()
                     .await
-                    .map_err(|e| Error::from_sdk("GetWorkloadAccessTokenForUserId", e))?
+                    .map_err(|e| self.dp_err("GetWorkloadAccessTokenForUserId", e))?
                     .workload_access_token
             }
             WorkloadUser::Agent => {
@@ -394,7 +394,7 @@ impl IdentityClient {
                     .workload_name(workload_name)
                     .send()
                     .await
-                    .map_err(|e| Error::from_sdk("GetWorkloadAccessToken", e))?
+                    .map_err(|e| self.dp_err("GetWorkloadAccessToken", e))?
                     .workload_access_token
             }
         };
@@ -441,7 +441,7 @@ impl IdentityClient {
             .user_identifier(user)
             .send()
             .await
-            .map_err(|e| Error::from_sdk("CompleteResourceTokenAuth", e))?;
+            .map_err(|e| self.dp_err("CompleteResourceTokenAuth", e))?;
         Ok(())
     }
 }

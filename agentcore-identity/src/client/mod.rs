@@ -18,6 +18,9 @@ use aws_credential_types::Credentials;
 use aws_credential_types::provider::{
     ProvideCredentials, SharedCredentialsProvider, error::CredentialsError, future,
 };
+use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
+use aws_smithy_runtime_api::client::result::SdkError;
+use aws_smithy_types::error::metadata::ProvideErrorMetadata;
 
 use crate::cache::{
     AwaitedSessions, CacheConfig, CacheScope, SessionMap, TokenCache, WatCache, awaited_sessions,
@@ -100,6 +103,9 @@ pub(crate) struct Inner {
     env: EnvLookup,
     /// A malformed region or endpoint found by [`IdentityClient::new`]: every call fails with it.
     config_error: Option<Error>,
+    /// Where each plane's requests go, for error messages.
+    dp_url: String,
+    cp_url: String,
 }
 
 impl fmt::Debug for IdentityClient {
@@ -179,6 +185,22 @@ impl IdentityClient {
             None => Ok(&self.inner.dp),
             Some(e) => Err(e.clone()),
         }
+    }
+
+    /// An SDK error of a data-plane call, naming the endpoint.
+    pub(crate) fn dp_err<E>(&self, operation: &'static str, err: SdkError<E, HttpResponse>) -> Error
+    where
+        E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
+    {
+        Error::from_sdk(operation, &self.inner.dp_url, err)
+    }
+
+    /// An SDK error of a control-plane call, naming the endpoint.
+    pub(crate) fn cp_err<E>(&self, operation: &'static str, err: SdkError<E, HttpResponse>) -> Error
+    where
+        E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
+    {
+        Error::from_sdk(operation, &self.inner.cp_url, err)
     }
 
     /// The control-plane client, or the configuration error every call reports.
@@ -501,6 +523,21 @@ impl IdentityClientBuilder {
             endpoint_override,
             "identity client configured"
         );
+        let configured = |var: &str| {
+            (!ignore_configured)
+                .then(|| nonempty(env(var)).or_else(|| nonempty(env("AWS_ENDPOINT_URL"))))
+                .flatten()
+        };
+        let dp_url = dp_endpoint
+            .clone()
+            .or_else(|| sdk.endpoint_url().map(str::to_owned))
+            .or_else(|| configured("AWS_ENDPOINT_URL_BEDROCK_AGENTCORE"))
+            .unwrap_or_else(|| format!("https://bedrock-agentcore.{region}.amazonaws.com"));
+        let cp_url = cp_endpoint
+            .clone()
+            .or_else(|| sdk.endpoint_url().map(str::to_owned))
+            .or_else(|| configured("AWS_ENDPOINT_URL_BEDROCK_AGENTCORE_CONTROL"))
+            .unwrap_or_else(|| format!("https://bedrock-agentcore-control.{region}.amazonaws.com"));
         let on_runtime = env("DOCKER_CONTAINER").as_deref() == Some("1");
         let (api_key_scope, m2m_scope) = self.cache.scopes(on_runtime);
         IdentityClient {
@@ -513,6 +550,8 @@ impl IdentityClientBuilder {
                 awaited: awaited_sessions(),
                 api_key_scope,
                 m2m_scope,
+                dp_url,
+                cp_url,
                 wat_cache: wat_cache(),
                 token_poller,
                 workload_identity: self.workload_identity,
