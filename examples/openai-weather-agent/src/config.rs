@@ -10,6 +10,7 @@
 //! | `AZURE_OPENAI_ENDPOINT` | `https://<resource>.openai.azure.com` (required for `azure`) |
 //! | `AZURE_OPENAI_API_VERSION` | e.g. `2024-02-15-preview` (default [`DEFAULT_AZURE_API_VERSION`]) |
 //! | `AZURE_OPENAI_DEPLOYMENT` | the deployment name (default: the model, `gpt-4.1-mini`) |
+//! | `WEATHER_API_URL` | a weather service for the `weather` tool ([`LiveWeather`](crate::tools::LiveWeather), key from the vault); unset: the tutorial's dummy, always `sunny` |
 //!
 //! The API key itself is never part of [`Config`]: at run time it comes from AgentCore Identity.
 
@@ -55,11 +56,14 @@ pub struct Config {
     /// The model name sent in each request.
     pub model: String,
     /// Sampling temperature (the tutorial uses 0.7).
-    pub temperature: f32,
+    pub temperature: f64,
     /// Maximum tokens per completion (the tutorial uses 32000).
     pub max_tokens: u32,
     /// Model calls per invocation before giving up (tool loops are bounded).
     pub max_turns: usize,
+    /// A weather service for the `weather` tool, asked with a key from the vault
+    /// ([`LiveWeather`](crate::tools::LiveWeather)); `None`: the tutorial's dummy tool.
+    pub weather_api_url: Option<String>,
 }
 
 /// A configuration problem.
@@ -99,6 +103,7 @@ impl Config {
             temperature: 0.7,
             max_tokens: 32_000,
             max_turns: 10,
+            weather_api_url: None,
         }
     }
 
@@ -140,6 +145,7 @@ impl Config {
         if let Some(model) = get("OPENAI_MODEL") {
             config.model = model;
         }
+        config.weather_api_url = get("WEATHER_API_URL");
         Ok(config)
     }
 

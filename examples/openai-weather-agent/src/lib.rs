@@ -1,20 +1,24 @@
-//! The AgentCore outbound-auth tutorial's agent, in Rust.
+//! The AgentCore outbound-auth tutorial's agent, in Rust, on [rig](https://rig.rs).
 //!
-//! An agent with the tutorial's system prompt and two tools, [`calculator`](tools::Calculator)
-//! and [`weather`](tools::Weather), on `gpt-4.1-mini` (OpenAI, Azure OpenAI or any
-//! OpenAI-compatible server), hosted with the AgentCore Runtime contract
-//! ([`agentcore_runtime`]). The model's API key is never configured on the agent: each
+//! A rig agent with the tutorial's system prompt and two tools,
+//! [`calculator`](tools::Calculator) and [`weather`](tools::Weather), on `gpt-4.1-mini`
+//! (OpenAI, Azure OpenAI or any OpenAI-compatible server), hosted with the AgentCore Runtime
+//! contract ([`agentcore_runtime`]). The model's API key is never configured on the agent: each
 //! invocation asks for it with `#[requires_api_key]` (API key credential provider
 //! `openai-apikey-provider`), and the library's token cache answers after the first fetch: per
 //! workload on AgentCore Runtime (one fetch for every invocation of the process, whatever their
 //! workload access tokens), per workload access token elsewhere. The agent is built again only
 //! when the key changes. Unlike the tutorial, the example keeps no key of its own.
+//! [`tools::LiveWeather`] shows the same for a tool that needs a credential: the key is fetched
+//! inside the tool's call and is never part of the tool's JSON schema.
 //!
 //! ```no_run
-//! use openai_weather_agent::{Config, app};
+//! use openai_weather_agent::{Config, Identity, app};
 //!
 //! # async fn run() -> Result<(), Box<dyn std::error::Error>> {
-//! let identity = agentcore_identity::default_client().await?;
+//! // The identity client is built in the background: `/ping` answers before it is ready.
+//! let identity = Identity::from_env();
+//! identity.start();
 //! app(Config::from_env()?, identity).run().await?; // 0.0.0.0:8080
 //! # Ok(()) }
 //! ```
@@ -22,6 +26,7 @@
 pub mod agent;
 pub mod calculator;
 pub mod config;
+pub mod identity;
 pub mod tools;
 
 use std::future::Future;
@@ -36,15 +41,17 @@ use secrecy::{ExposeSecret, SecretString};
 use serde::Deserialize;
 use tokio::sync::Mutex;
 
-pub use crate::agent::{Agent, AgentError, AgentEvent};
+pub use crate::agent::{Agent, AgentError, AgentEvent, Tools};
 pub use crate::config::{Config, ConfigError, ModelProvider, PROVIDER_NAME, SYSTEM_PROMPT};
+pub use crate::identity::Identity;
 
 /// The invocation payload: `{"prompt": "...", "stream": false}`.
 #[derive(Debug, Clone, Deserialize)]
 pub struct Payload {
     /// What the user asks.
     pub prompt: String,
-    /// Answer as server-sent events (tool calls, tool results, then the text) instead of JSON.
+    /// Answer as server-sent events (tool calls, tool results, the text as it streams, then the
+    /// final text) instead of JSON.
     #[serde(default)]
     pub stream: bool,
 }
@@ -52,7 +59,8 @@ pub struct Payload {
 /// Why an invocation failed. `Display` never contains a secret.
 #[derive(Debug, thiserror::Error)]
 pub enum InvokeError {
-    /// The model API key could not be fetched from AgentCore Identity.
+    /// The model API key could not be fetched from AgentCore Identity (or the identity client
+    /// could not be built).
     #[error("could not get the model API key from credential provider `{PROVIDER_NAME}`: {0}")]
     ApiKey(#[from] agentcore_identity::Error),
     /// The agent failed.
@@ -60,11 +68,12 @@ pub enum InvokeError {
     Agent(#[from] AgentError),
 }
 
-/// The agent service: the configuration, and the agent built for the current key.
+/// The agent service: the configuration, the identity client, and the agent built for the
+/// current key.
 #[derive(Debug, Clone)]
 pub struct WeatherAgent {
     config: Arc<Config>,
-    identity: IdentityClient,
+    identity: Identity,
     agent: Arc<Mutex<Option<Built>>>,
 }
 
@@ -76,25 +85,15 @@ struct Built {
 }
 
 impl WeatherAgent {
-    /// An agent service for `config` that gets its key through `identity` (usually
-    /// [`agentcore_identity::default_client`]); nothing is fetched or built yet.
-    pub fn new(config: Config, identity: IdentityClient) -> Self {
+    /// An agent service for `config` that gets its key through `identity` (an
+    /// [`IdentityClient`], or an [`Identity`] built in the background); nothing is fetched or
+    /// built yet.
+    pub fn new(config: Config, identity: impl Into<Identity>) -> Self {
         Self {
             config: Arc::new(config),
-            identity,
+            identity: identity.into(),
             agent: Arc::new(Mutex::new(None)),
         }
-    }
-
-    /// Fetches the model key from the token vault: the tutorial's `need_api_key`, without the
-    /// print. `#[requires_api_key]` injects `api_key`; the workload access token comes from the
-    /// request context (on AgentCore Runtime) or the local development flow (`.agentcore.json`).
-    #[requires_api_key(provider_name = "openai-apikey-provider", client = self.identity)]
-    async fn model_api_key(
-        &self,
-        api_key: SecretString,
-    ) -> Result<SecretString, agentcore_identity::Error> {
-        Ok(api_key)
     }
 
     /// The configuration.
@@ -106,7 +105,8 @@ impl WeatherAgent {
     /// library's cache: concurrent first calls fetch it once). Built again only when the key
     /// changed; a failed fetch is retried by the next call.
     pub async fn agent(&self) -> Result<Arc<Agent>, InvokeError> {
-        let key = self.model_api_key().await?;
+        let identity = self.identity.client().await?;
+        let key = model_api_key(&identity).await?;
         let mut slot = self.agent.lock().await;
         if let Some(built) = slot.as_ref()
             && built.key.expose_secret() == key.expose_secret()
@@ -117,7 +117,7 @@ impl WeatherAgent {
             &self.config,
             key.clone(),
             SYSTEM_PROMPT,
-            tools::default_tools(),
+            &default_tools(&self.config, &identity),
         ));
         tracing::info!(model = %self.config.model, "agent initialised");
         *slot = Some(Built {
@@ -137,10 +137,10 @@ impl WeatherAgent {
                 provider = PROVIDER_NAME,
                 "the model rejected the API key; it will be fetched again"
             );
-            if let Err(e) = self
-                .identity
-                .invalidate_api_key(ApiKeyRequest::new(PROVIDER_NAME))
-                .await
+            if let Ok(identity) = self.identity.client().await
+                && let Err(e) = identity
+                    .invalidate_api_key(ApiKeyRequest::new(PROVIDER_NAME))
+                    .await
             {
                 tracing::warn!(error = %e, "could not drop the cached API key");
             }
@@ -162,36 +162,56 @@ impl WeatherAgent {
     }
 
     /// Runs one invocation: the final text, or with `"stream": true` a stream of
-    /// [`AgentEvent`]s (as JSON) while the agent works.
+    /// [`AgentEvent`]s (as JSON) while the agent works; a failure while streaming is a last
+    /// `{"event": "error", "error": ...}`.
     pub async fn invoke(&self, payload: Payload) -> Result<Answer, InvokeError> {
         if !payload.stream {
             return Ok(Answer::Text(self.answer(&payload.prompt).await?));
         }
         // Fetch the key before answering, so a missing provider is a plain 500, not a stream.
         let agent = self.agent().await?;
-        let (tx, rx) = futures::channel::mpsc::unbounded::<serde_json::Value>();
         let this = self.clone();
-        let run = async move {
-            let events = tx.clone();
-            let result = agent
-                .prompt_with_events(&payload.prompt, move |event| {
-                    let _ = events.unbounded_send(serde_json::to_value(event).unwrap_or_default());
-                })
-                .await;
-            if let Err(e) = result {
-                tracing::error!(error = %e, "agent failed while streaming");
-                if matches!(e, AgentError::KeyRejected { .. }) {
-                    this.forget(&agent).await;
+        let used = agent.clone();
+        let events = agent
+            .prompt_stream(&payload.prompt)
+            .then(move |item| {
+                let (this, used) = (this.clone(), used.clone());
+                async move {
+                    match item {
+                        Ok(event) => serde_json::to_value(event).unwrap_or_default(),
+                        Err(e) => {
+                            tracing::error!(error = %e, "agent failed while streaming");
+                            if matches!(e, AgentError::KeyRejected { .. }) {
+                                this.forget(&used).await;
+                            }
+                            serde_json::json!({"event": "error", "error": e.to_string()})
+                        }
+                    }
                 }
-                let _ = tx.unbounded_send(serde_json::json!({
-                    "event": "error",
-                    "error": e.to_string(),
-                }));
-            }
-        };
-        // Drive the agent while the events are read; the stream ends when the agent is done.
-        let driver = futures::stream::once(run).filter_map(|()| std::future::ready(None));
-        Ok(Answer::Events(futures::stream::select(rx, driver).boxed()))
+            })
+            .boxed();
+        Ok(Answer::Events(events))
+    }
+}
+
+/// Fetches the model key from the token vault: the tutorial's `need_api_key`, without the
+/// print. `#[requires_api_key]` injects `api_key`; the workload access token comes from the
+/// request context (on AgentCore Runtime) or the local development flow (`.agentcore.json`).
+#[requires_api_key(provider_name = "openai-apikey-provider", client = identity)]
+async fn model_api_key(
+    identity: &IdentityClient,
+    api_key: SecretString,
+) -> Result<SecretString, agentcore_identity::Error> {
+    Ok(api_key)
+}
+
+/// The agent's tools: `calculator`, and `weather`: the tutorial's dummy, or
+/// [`LiveWeather`](tools::LiveWeather) (its key from the vault) when `WEATHER_API_URL` is set.
+pub fn default_tools(config: &Config, identity: &IdentityClient) -> Tools {
+    let tools = Tools::new().with(tools::Calculator);
+    match &config.weather_api_url {
+        Some(url) => tools.with(tools::LiveWeather::new(url, identity.clone())),
+        None => tools.with(tools::Weather),
     }
 }
 
@@ -249,7 +269,7 @@ fn already_exists(e: &agentcore_identity::Error) -> bool {
 }
 
 /// The AgentCore Runtime app for `config`: `POST /invocations`, `GET /ping` on `0.0.0.0:8080`.
-pub fn app(config: Config, identity: IdentityClient) -> App {
+pub fn app(config: Config, identity: impl Into<Identity>) -> App {
     let service = WeatherAgent::new(config, identity);
     App::builder()
         .entrypoint(move |payload: Payload, invocation: Invocation| {
@@ -275,14 +295,14 @@ pub fn app(config: Config, identity: IdentityClient) -> App {
 }
 
 /// The app's axum router (for tests and embedding).
-pub fn router(config: Config, identity: IdentityClient) -> axum::Router {
+pub fn router(config: Config, identity: impl Into<Identity>) -> axum::Router {
     app(config, identity).router()
 }
 
 /// Serves the app on `listener` until `shutdown` completes (tests run this in-process).
 pub async fn serve(
     config: Config,
-    identity: IdentityClient,
+    identity: impl Into<Identity>,
     listener: tokio::net::TcpListener,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {

@@ -5,7 +5,7 @@ use std::process::ExitCode;
 
 use agentcore_identity::IdentityClient;
 use clap::{Parser, Subcommand};
-use openai_weather_agent::{Config, Payload, WeatherAgent, app, setup_provider};
+use openai_weather_agent::{Config, Identity, Payload, WeatherAgent, app, setup_provider};
 use secrecy::SecretString;
 
 /// The AgentCore outbound-auth tutorial's agent: calculator and weather tools on gpt-4.1-mini,
@@ -57,21 +57,26 @@ type BoxError = Box<dyn std::error::Error + Send + Sync>;
 
 async fn run(cli: Cli) -> Result<(), BoxError> {
     let config = Config::from_env()?;
-    let identity = agentcore_identity::default_client().await?;
     match cli.command {
-        Command::Setup => setup(&config, &identity).await,
+        Command::Setup => setup(&config, &agentcore_identity::default_client().await?).await,
         Command::Invoke { payload } => {
             let payload: Payload = serde_json::from_str(&payload).map_err(|e| {
                 format!("the payload must be JSON like {{\"prompt\": \"...\"}}: {e}")
             })?;
-            let answer = WeatherAgent::new(config, identity)
+            let answer = WeatherAgent::new(config, Identity::from_env())
                 .answer(&payload.prompt)
                 .await?;
             println!("{answer}");
             Ok(())
         }
         Command::Serve { address } => {
+            // Cold start: answer `/ping` first. The identity client (aws-config, both SDK
+            // clients) and rig's HTTP client (TLS roots) are built in the background meanwhile;
+            // the first invocation waits for them if it comes before they are ready.
             let listener = tokio::net::TcpListener::bind(address).await?;
+            let identity = Identity::from_env();
+            identity.start();
+            tokio::task::spawn_blocking(|| drop(rig_reqwest::ReqwestClient::default()));
             app(config, identity).serve(listener).await?;
             Ok(())
         }

@@ -1,7 +1,8 @@
 //! The `calculator` tool on its own: a table of expressions, as models and people write them.
 
 use openai_weather_agent::calculator::{CalcError, evaluate, normalize};
-use openai_weather_agent::tools::{Calculator, Tool};
+use openai_weather_agent::tools::Calculator;
+use rig_agent::tool::{RegisteredTool, ToolContext, tool_definition};
 use serde_json::json;
 
 #[test]
@@ -87,12 +88,39 @@ fn normalize_rewrites_to_ascii() {
     assert_eq!(normalize("2**3"), "2^3");
 }
 
-#[test]
-fn the_tool_reads_its_expression_argument() {
-    let tool = Calculator;
-    assert_eq!(tool.name(), "calculator");
-    assert_eq!(tool.call(&json!({"expression": "2×2"})), Ok("4".to_owned()));
-    assert!(tool.call(&json!({})).unwrap_err().contains("expression"));
-    assert!(tool.call(&json!({"expression": "1/0"})).is_err());
-    assert_eq!(tool.parameters()["required"], json!(["expression"]));
+/// Through rig's own tool dispatch (what the agent loop runs): JSON arguments in, the text the
+/// model reads out; a failure reaches the model with its message.
+#[tokio::test]
+async fn the_tool_reads_its_expression_argument() {
+    let definition = tool_definition(&Calculator);
+    assert_eq!(definition.name.to_string(), "calculator");
+    assert_eq!(definition.parameters["required"], json!(["expression"]));
+
+    let tool = RegisteredTool::from_tool(Calculator);
+    let call = |args: serde_json::Value| {
+        let tool = tool.clone();
+        async move {
+            tool.execute(args.to_string(), &mut ToolContext::new())
+                .await
+        }
+    };
+    let ok = call(json!({"expression": "2×2"})).await;
+    assert!(ok.is_success());
+    assert_eq!(ok.output().as_text(), Some("4"));
+
+    let missing = call(json!({})).await;
+    assert!(missing.is_error());
+    assert!(
+        missing.output().render().contains("expression"),
+        "{}",
+        missing.output().render()
+    );
+
+    let zero = call(json!({"expression": "1/0"})).await;
+    assert!(zero.is_error());
+    assert!(
+        zero.output().render().contains("not a finite number"),
+        "the model sees why: {}",
+        zero.output().render()
+    );
 }

@@ -14,29 +14,41 @@ use wiremock::matchers::{body_partial_json, header, method, path, query_param};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
 /// Mounts the scripted OpenAI conversation: a `weather` tool call, then (once the tool result is
-/// in the conversation) the final answer. Only `Authorization: Bearer <key>` is answered.
+/// in the conversation) the final answer; as JSON, or as server-sent events when the request
+/// asks for a stream. Only `Authorization: Bearer <key>` is answered.
 async fn openai_stand_in(key: &str, final_delay: Duration) -> MockServer {
     let model = MockServer::start().await;
     let bearer = format!("Bearer {key}");
-    Mock::given(method("POST"))
-        .and(path("/v1/chat/completions"))
-        .and(header("authorization", bearer.as_str()))
-        .and(body_partial_json(json!({"model": "gpt-4.1-mini"})))
-        .and(HasWeatherResult(false))
-        .respond_with(ResponseTemplate::new(200).set_body_json(tool_call_response()))
-        .mount(&model)
-        .await;
-    Mock::given(method("POST"))
-        .and(path("/v1/chat/completions"))
-        .and(header("authorization", bearer.as_str()))
-        .and(HasWeatherResult(true))
-        .respond_with(
-            ResponseTemplate::new(200)
-                .set_body_json(final_response())
-                .set_delay(final_delay),
-        )
-        .mount(&model)
-        .await;
+    for stream in [false, true] {
+        let (tool_call, last) = if stream {
+            (
+                ResponseTemplate::new(200).set_body_raw(tool_call_sse(), "text/event-stream"),
+                ResponseTemplate::new(200).set_body_raw(final_sse(), "text/event-stream"),
+            )
+        } else {
+            (
+                ResponseTemplate::new(200).set_body_json(tool_call_response()),
+                ResponseTemplate::new(200).set_body_json(final_response()),
+            )
+        };
+        Mock::given(method("POST"))
+            .and(path("/v1/chat/completions"))
+            .and(header("authorization", bearer.as_str()))
+            .and(body_partial_json(json!({"model": "gpt-4.1-mini"})))
+            .and(Streaming(stream))
+            .and(HasWeatherResult(false))
+            .respond_with(tool_call)
+            .mount(&model)
+            .await;
+        Mock::given(method("POST"))
+            .and(path("/v1/chat/completions"))
+            .and(header("authorization", bearer.as_str()))
+            .and(Streaming(stream))
+            .and(HasWeatherResult(true))
+            .respond_with(last.set_delay(final_delay))
+            .mount(&model)
+            .await;
+    }
     model
 }
 
@@ -73,10 +85,17 @@ async fn json_invocation_gets_the_key_from_the_vault_and_uses_the_weather_tool()
     let first = &requests[0];
     assert_eq!(first["messages"][0]["role"], "system");
     assert_eq!(
-        first["messages"][0]["content"],
+        content_text(&first["messages"][0]["content"]),
         "You're a helpful assistant. You can do simple math calculation, and tell the weather."
     );
-    assert_eq!(first["messages"][1]["content"], "What's the weather now?");
+    assert_eq!(first["messages"][1]["role"], "user");
+    assert_eq!(
+        content_text(&first["messages"][1]["content"]),
+        "What's the weather now?"
+    );
+    assert_eq!(first["temperature"], 0.7);
+    assert_eq!(first["max_tokens"], 32_000);
+    assert!(first.get("stream").is_none_or(|s| s == false), "{first}");
     let tools: Vec<&str> = first["tools"]
         .as_array()
         .unwrap()
@@ -126,13 +145,27 @@ async fn streamed_invocation_sends_tool_use_tool_result_and_text_as_sse() {
     assert_eq!(status, 200, "{body}");
     assert_eq!(ctype, "text/event-stream");
     assert!(body.starts_with("data: "), "{body}");
+    let items = sse_items(&body);
+    // The model's text arrives in the pieces it streamed, then once more whole.
+    let mut expected = vec![
+        json!({"event": "tool_use", "name": "weather", "input": {}}),
+        json!({"event": "tool_result", "name": "weather", "content": "sunny", "is_error": false}),
+    ];
+    expected.extend(
+        FINAL_TEXT_PIECES
+            .iter()
+            .map(|piece| json!({"event": "text_delta", "text": piece})),
+    );
+    expected.push(json!({"event": "text", "text": FINAL_TEXT}));
+    assert_eq!(items, expected);
+
+    // Both model calls were streamed, and the tool result went back to the model.
+    let requests = chat_requests(&model).await;
+    assert_eq!(requests.len(), 2);
+    assert!(requests.iter().all(|r| r["stream"] == true), "{requests:?}");
     assert_eq!(
-        sse_items(&body),
-        vec![
-            json!({"event": "tool_use", "name": "weather", "input": {}}),
-            json!({"event": "tool_result", "name": "weather", "content": "sunny", "is_error": false}),
-            json!({"event": "text", "text": FINAL_TEXT}),
-        ]
+        requests[1]["messages"].as_array().unwrap().last().unwrap(),
+        &json!({"role": "tool", "content": "sunny", "tool_call_id": "call_weather_1"})
     );
     served.shutdown().await;
     assert_not_logged(&[&key, wat.expose_secret()]);

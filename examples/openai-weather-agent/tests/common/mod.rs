@@ -146,6 +146,33 @@ impl Match for HasWeatherResult {
     }
 }
 
+/// Matches a chat-completions request that asks (`true`) or does not ask (`false`) for a
+/// streamed answer (`"stream": true`).
+pub struct Streaming(pub bool);
+
+impl Match for Streaming {
+    fn matches(&self, request: &Request) -> bool {
+        let Ok(body) = serde_json::from_slice::<Value>(&request.body) else {
+            return false;
+        };
+        (body["stream"] == true) == self.0
+    }
+}
+
+/// The text of a message's `content`: a string, or (as rig sends the system prompt) an array
+/// of `{"type": "text", "text": ...}` parts.
+pub fn content_text(content: &Value) -> String {
+    match content {
+        Value::String(s) => s.clone(),
+        Value::Array(parts) => parts
+            .iter()
+            .filter_map(|p| p["text"].as_str())
+            .collect::<Vec<_>>()
+            .join(""),
+        _ => String::new(),
+    }
+}
+
 /// Matches a request without an `Authorization` header.
 pub struct NoAuthorization;
 
@@ -193,6 +220,60 @@ pub fn final_response() -> Value {
         }],
         "usage": {"prompt_tokens": 60, "completion_tokens": 7, "total_tokens": 67}
     })
+}
+
+/// `chunks` as an OpenAI server-sent-events body (`data: <chunk>` each, then `data: [DONE]`).
+fn sse(chunks: &[Value]) -> String {
+    let mut body: String = chunks.iter().map(|c| format!("data: {c}\n\n")).collect();
+    body.push_str("data: [DONE]\n\n");
+    body
+}
+
+fn chunk(id: &str, delta: Value, finish: Option<&str>) -> Value {
+    json!({
+        "id": id,
+        "object": "chat.completion.chunk",
+        "created": 1_700_000_000,
+        "model": "gpt-4.1-mini",
+        "choices": [{"index": 0, "delta": delta, "finish_reason": finish}]
+    })
+}
+
+/// [`tool_call_response`], streamed: the call's name first, its arguments in a second chunk.
+pub fn tool_call_sse() -> String {
+    sse(&[
+        chunk(
+            "chatcmpl-1",
+            json!({"role": "assistant", "content": null, "tool_calls": [{
+                "index": 0, "id": "call_weather_1", "type": "function",
+                "function": {"name": "weather", "arguments": ""}
+            }]}),
+            None,
+        ),
+        chunk(
+            "chatcmpl-1",
+            json!({"tool_calls": [{"index": 0, "function": {"arguments": "{}"}}]}),
+            None,
+        ),
+        chunk("chatcmpl-1", json!({}), Some("tool_calls")),
+    ])
+}
+
+/// The pieces [`final_sse`] streams [`FINAL_TEXT`] in.
+pub const FINAL_TEXT_PIECES: [&str; 3] = ["The weather ", "is sunny", " today."];
+
+/// [`final_response`], streamed in [`FINAL_TEXT_PIECES`].
+pub fn final_sse() -> String {
+    let mut chunks = vec![chunk(
+        "chatcmpl-2",
+        json!({"role": "assistant", "content": ""}),
+        None,
+    )];
+    for piece in FINAL_TEXT_PIECES {
+        chunks.push(chunk("chatcmpl-2", json!({"content": piece}), None));
+    }
+    chunks.push(chunk("chatcmpl-2", json!({}), Some("stop")));
+    sse(&chunks)
 }
 
 /// The JSON bodies of the chat requests the stand-in received.
