@@ -746,13 +746,14 @@ impl Inner {
         Ok((out, None))
     }
 
-    /// One page of entries (key and value) in key order, after `after` (exclusive).
+    /// One page of entries (key and value, `None` for a value that does not decode) in key
+    /// order, after `after` (exclusive).
     pub(crate) fn entries_after<T: DeserializeOwned>(
         &self,
         table: Table,
         after: Option<&str>,
         limit: usize,
-    ) -> Result<Vec<(String, T)>, StoreError> {
+    ) -> Result<Vec<(String, Option<T>)>, StoreError> {
         let txn = self.db.begin_read().map_err(se)?;
         let t = txn.open_table(table.def()).map_err(se)?;
         let iter = match after {
@@ -766,7 +767,7 @@ impl Inner {
             let (k, v) = item.map_err(se)?;
             out.push((
                 k.value().to_string(),
-                self.open_value(table, k.value(), v.value())?,
+                self.open_value(table, k.value(), v.value()).ok(),
             ));
         }
         Ok(out)

@@ -1,6 +1,7 @@
 //! Bounded storage: expired sessions (with their states and index entries), states, index
 //! entries and tokens are removed by a periodic sweep, not only when something touches them.
-//! A token that expired but holds a refresh token stays (it can still be refreshed).
+//! A token that expired but holds a refresh token stays (it can still be refreshed). Sessions,
+//! states and index entries that no longer decode (written by an earlier build) go too.
 
 use serde::de::DeserializeOwned;
 
@@ -19,18 +20,24 @@ pub(crate) struct Swept {
 
 const PAGE: usize = 500;
 
-/// The keys of `table` whose value `doomed` picks, page by page.
+/// The keys of `table` whose value `doomed` picks, page by page; a value that does not decode
+/// is picked when `undecodable` says so.
 fn pick<T: DeserializeOwned>(
     store: &Store,
     table: Table,
+    undecodable: bool,
     mut doomed: impl FnMut(&str, &T) -> bool,
 ) -> Result<Vec<String>, StoreError> {
     let mut out = Vec::new();
     let mut after: Option<String> = None;
     loop {
-        let page: Vec<(String, T)> = store.entries_after(table, after.as_deref(), PAGE)?;
+        let page: Vec<(String, Option<T>)> = store.entries_after(table, after.as_deref(), PAGE)?;
         for (k, v) in &page {
-            if doomed(k, v) {
+            let gone = match v {
+                Some(v) => doomed(k, v),
+                None => undecodable,
+            };
+            if gone {
                 out.push(k.clone());
             }
         }
@@ -45,7 +52,7 @@ fn pick<T: DeserializeOwned>(
 pub(crate) fn sweep(store: &Store) -> Result<Swept, StoreError> {
     let mut states = Vec::new();
     let mut index = Vec::new();
-    let sessions = pick(store, Table::Sessions, |_, s: &SessionRecord| {
+    let sessions = pick(store, Table::Sessions, true, |_, s: &SessionRecord| {
         let gone = s.expires_at.is_past();
         if gone {
             states.push(s.state_key.clone());
@@ -53,15 +60,16 @@ pub(crate) fn sweep(store: &Store) -> Result<Swept, StoreError> {
         }
         gone
     })?;
-    states.extend(pick(store, Table::States, |_, s: &StateRecord| {
+    states.extend(pick(store, Table::States, true, |_, s: &StateRecord| {
         s.expires_at.is_past()
     })?);
     index.extend(pick(
         store,
         Table::WorkloadSessions,
+        true,
         |_, e: &SessionIndexEntry| e.expires_at.is_past(),
     )?);
-    let tokens = pick(store, Table::Tokens, |_, t: &TokenRecord| {
+    let tokens = pick(store, Table::Tokens, false, |_, t: &TokenRecord| {
         t.refresh_token.is_none() && t.expires_at.is_some_and(|e| e.is_past())
     })?;
     states.sort();
