@@ -69,13 +69,13 @@ impl Guard {
     /// Why `req` is refused, if it is.
     pub(crate) fn refuse(&self, req: &Request) -> Option<&'static str> {
         let headers = req.headers();
-        let host = headers
-            .get("host")
-            .and_then(|h| h.to_str().ok())
-            .map(str::to_ascii_lowercase);
-        match host {
-            Some(h) if self.hosts.contains(&h) => {}
-            _ => return Some("the Host header does not name this service"),
+        let named = headers.get("host").is_some_and(|h| {
+            self.hosts
+                .iter()
+                .any(|ok| ok.as_bytes().eq_ignore_ascii_case(h.as_bytes()))
+        });
+        if !named {
+            return Some("the Host header does not name this service");
         }
         let navigation = matches!(*req.method(), Method::GET | Method::HEAD)
             && matches!(
@@ -86,10 +86,10 @@ impl Guard {
             return None;
         }
         if let Some(origin) = headers.get("origin") {
-            let ok = origin
-                .to_str()
-                .map(|o| self.origins.contains(&o.to_ascii_lowercase()))
-                .unwrap_or(false);
+            let ok = self
+                .origins
+                .iter()
+                .any(|o| o.as_bytes().eq_ignore_ascii_case(origin.as_bytes()));
             if !ok {
                 return Some("cross-origin requests are not served");
             }
