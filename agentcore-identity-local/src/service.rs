@@ -415,6 +415,8 @@ impl ServiceHandle {
     pub async fn shutdown(mut self) {
         if let Some(s) = self.sweeper.take() {
             s.abort();
+            // Awaited, so that its share of the store is released before this returns.
+            let _ = s.await;
         }
         if let Some(tx) = self.shutdown.take() {
             let _ = tx.send(());

@@ -343,3 +343,24 @@ async fn pending_sessions_per_workload_are_capped() {
     assert_eq!(records(&h, "sessions"), 100);
     h.shutdown().await;
 }
+
+/// A restart right after `shutdown` finds the store released (no task still holds it), even
+/// with a client's keep-alive connection open.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_store_is_released_when_shutdown_returns() {
+    let base = tempfile::tempdir().unwrap();
+    let dir = base.path().join("data");
+    let c = reqwest::Client::new();
+    for round in 0..20 {
+        let h = start(&dir)
+            .await
+            .unwrap_or_else(|e| panic!("round {round}: {e}"));
+        let r = c
+            .get(format!("{}/health", h.endpoint()))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 200);
+        h.shutdown().await;
+    }
+}
