@@ -77,6 +77,25 @@ pub(crate) enum AuthFlow {
 }
 
 impl AuthFlow {
+    /// The flow of an `agentcore_identity::AuthFlow` variant name.
+    fn from_variant(s: &str) -> Option<Self> {
+        match s {
+            "M2M" => Some(AuthFlow::M2M),
+            "UserFederation" => Some(AuthFlow::UserFederation),
+            "OnBehalfOfTokenExchange" => Some(AuthFlow::OnBehalfOfTokenExchange),
+            _ => None,
+        }
+    }
+
+    /// The wire name, as the Python SDK takes it.
+    fn wire(self) -> &'static str {
+        match self {
+            AuthFlow::M2M => "M2M",
+            AuthFlow::UserFederation => "USER_FEDERATION",
+            AuthFlow::OnBehalfOfTokenExchange => "ON_BEHALF_OF_TOKEN_EXCHANGE",
+        }
+    }
+
     fn from_str(s: &str) -> Option<Self> {
         match s {
             "M2M" => Some(AuthFlow::M2M),
@@ -284,6 +303,11 @@ impl Raw {
                     kind.attr_name(),
                     expected_keys(kind)
                 )
+            } else if let Some(close) = closest(&name, kind.keys()) {
+                format!(
+                    "unknown argument `{name}`; did you mean `{close}`? (expected one of {})",
+                    expected_keys(kind)
+                )
             } else {
                 format!(
                     "unknown argument `{name}`; expected one of {}",
@@ -356,17 +380,34 @@ impl Raw {
                 set_once(&mut self.provider_name, &key, expr)
             }
             "auth_flow" => {
-                let lit: LitStr = input
-                    .parse()
-                    .map_err(|e| syn::Error::new(e.span(), AUTH_FLOW_EXPECTED))?;
-                let flow = AuthFlow::from_str(&lit.value()).ok_or_else(|| {
-                    syn::Error::new(
-                        lit.span(),
-                        format!(
-                            "unknown `auth_flow` {:?}; {AUTH_FLOW_EXPECTED}",
-                            lit.value()
+                if !input.peek(LitStr) {
+                    // `auth_flow = AuthFlow::M2M`: name the string it should be.
+                    let expr: Expr = input.parse()?;
+                    let variant = match &expr {
+                        Expr::Path(p) => p.path.segments.last().map(|s| s.ident.to_string()),
+                        _ => None,
+                    };
+                    let wire = variant.as_deref().and_then(AuthFlow::from_variant);
+                    let msg = match wire {
+                        Some(flow) => format!(
+                            "`auth_flow` takes a string literal, as in Python: write `auth_flow = {:?}`",
+                            flow.wire()
                         ),
-                    )
+                        None => format!("`auth_flow` takes a string literal; {AUTH_FLOW_EXPECTED}"),
+                    };
+                    return Err(syn::Error::new_spanned(expr, msg));
+                }
+                let lit: LitStr = input.parse()?;
+                let flow = AuthFlow::from_str(&lit.value()).ok_or_else(|| {
+                    let value = lit.value();
+                    let msg = match AuthFlow::from_str(&value.to_ascii_uppercase().replace('-', "_")) {
+                        Some(flow) => format!(
+                            "unknown `auth_flow` {value:?}; did you mean {:?}? (the names are upper case, as in Python)",
+                            flow.wire()
+                        ),
+                        None => format!("unknown `auth_flow` {value:?}; {AUTH_FLOW_EXPECTED}"),
+                    };
+                    syn::Error::new(lit.span(), msg)
                 })?;
                 set_once(&mut self.auth_flow, &key, flow)
             }
@@ -511,6 +552,39 @@ impl Raw {
             client: self.client.map(|(_, v)| v),
         })
     }
+}
+
+/// The key of `keys` closest to `name` (edit distance at most 2, or the same letters without
+/// `_`), for a "did you mean".
+fn closest<'a>(name: &str, keys: &[&'a str]) -> Option<&'a str> {
+    let squash = |s: &str| s.replace('_', "").to_ascii_lowercase();
+    keys.iter()
+        .map(|k| {
+            let d = if squash(k) == squash(name) {
+                0
+            } else {
+                edit_distance(name, k)
+            };
+            (d, *k)
+        })
+        .filter(|(d, _)| *d <= 2)
+        .min_by_key(|(d, _)| *d)
+        .map(|(_, k)| k)
+}
+
+/// Levenshtein distance.
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut prev: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut cur = vec![i + 1];
+        for (j, cb) in b.iter().enumerate() {
+            let sub = prev[j] + usize::from(ca != *cb);
+            cur.push(sub.min(prev[j + 1] + 1).min(cur[j] + 1));
+        }
+        prev = cur;
+    }
+    prev[b.len()]
 }
 
 const AUTH_FLOW_EXPECTED: &str =

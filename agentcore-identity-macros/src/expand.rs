@@ -83,6 +83,19 @@ fn rewrite(args: &Args, mut item: ItemFn) -> syn::Result<TokenStream> {
 
     // 1. `async fn` (`#[requires_wat]` reads the request context and works on both).
     let is_async = item.sig.asyncness.is_some();
+    if !is_async && kind != Kind::Wat && is_async_trait_method(&item) {
+        // `#[async_trait]` ran first: the method now returns a boxed future.
+        return Err(syn::Error::new_spanned(
+            &item.sig.ident,
+            format!(
+                "`#[{attr}]` cannot go on an `#[async_trait]` method: async-trait has already turned \
+                 it into a fn returning a boxed future. Put the credential call in a private \
+                 `async fn` with `#[{attr}]` and call it from this method, or use native `async fn` \
+                 in the trait, whose declaration leaves out the injected parameter (see \
+                 `agentcore_identity::macros`, \"Traits\")"
+            ),
+        ));
+    }
     if !is_async && kind != Kind::Wat {
         push(syn::Error::new_spanned(
             item.sig.fn_token,
@@ -108,6 +121,19 @@ fn rewrite(args: &Args, mut item: ItemFn) -> syn::Result<TokenStream> {
             Span::call_site()
         }
         ReturnType::Type(_, ty) => {
+            if let Some(e) = result_error_type(ty).filter(|e| is_string_like(e)) {
+                push(syn::Error::new_spanned(
+                    e,
+                    format!(
+                        "`{}` cannot hold an `agentcore_identity::Error` (no `From` impl can be \
+                         written for it): return `Result<T, E>` with your own error type and \
+                         `impl From<agentcore_identity::Error> for E`, or with \
+                         `agentcore_identity::Error`, `anyhow::Error` or \
+                         `Box<dyn std::error::Error + Send + Sync>`",
+                        e.to_token_stream().to_string().replace(' ', "")
+                    ),
+                ));
+            }
             if !matches!(strip_group(ty), Type::Path(_)) {
                 push(syn::Error::new_spanned(
                     ty,
@@ -141,7 +167,24 @@ fn rewrite(args: &Args, mut item: ItemFn) -> syn::Result<TokenStream> {
             item.sig.inputs = rest;
             match removed {
                 FnArg::Typed(pt) => {
-                    if let Type::ImplTrait(_) = strip_group(&pt.ty) {
+                    if let Type::Reference(r) = strip_group(&pt.ty) {
+                        push(syn::Error::new_spanned(
+                            &pt.ty,
+                            format!(
+                                "the injected `{}` is handed over owned, so it cannot be a \
+                                 reference: write `{}: SecretString` (recommended: redacted in \
+                                 `Debug`, zeroed on drop; `.expose_secret()` gives the `&str`){}",
+                                args.into,
+                                args.into,
+                                if matches!(strip_group(&r.elem), Type::Path(p) if p.path.is_ident("str"))
+                                {
+                                    ", or `String`"
+                                } else {
+                                    ""
+                                }
+                            ),
+                        ));
+                    } else if let Type::ImplTrait(_) = strip_group(&pt.ty) {
                         push(syn::Error::new_spanned(
                             &pt.ty,
                             format!(
@@ -217,8 +260,10 @@ fn rewrite(args: &Args, mut item: ItemFn) -> syn::Result<TokenStream> {
     let ty = &injected.ty;
     let value = Ident::new("__agentcore_value", Span::call_site());
     let error = Ident::new("__agentcore_error", Span::call_site());
+    // Through `ReturnsIdentityError`, whose `on_unimplemented` says what the return type must be
+    // when it is not a `Result` (instead of rustc's bare "expected `usize`, found `Result`").
     let convert_err = respan(
-        quote!(#core::result::Result::Err(#core::convert::From::from(#error))),
+        quote!(#private::ReturnsIdentityError::from_identity_error(#error)),
         ret_span,
     );
     let convert_ok = quote!(#private::into_credential::<#ty>(#value));
@@ -265,6 +310,46 @@ fn rewrite(args: &Args, mut item: ItemFn) -> syn::Result<TokenStream> {
         #(#outer)*
         #vis #sig #block
     })
+}
+
+/// `E` of a return type written `Result<T, E>` (any path ending in `Result` with two arguments).
+fn result_error_type(ty: &Type) -> Option<&Type> {
+    let Type::Path(p) = strip_group(ty) else {
+        return None;
+    };
+    let last = p.path.segments.last()?;
+    if last.ident != "Result" {
+        return None;
+    }
+    let syn::PathArguments::AngleBracketed(args) = &last.arguments else {
+        return None;
+    };
+    match args.args.iter().nth(1)? {
+        syn::GenericArgument::Type(e) => Some(e),
+        _ => None,
+    }
+}
+
+/// `String`, `&str` (any lifetime) or `str`: error types no `From<agentcore_identity::Error>` can
+/// exist for.
+fn is_string_like(ty: &Type) -> bool {
+    match strip_group(ty) {
+        Type::Path(p) => p.qself.is_none() && (p.path.is_ident("String") || p.path.is_ident("str")),
+        Type::Reference(r) => is_string_like(&r.elem),
+        _ => false,
+    }
+}
+
+/// A method `#[async_trait]` has rewritten: a plain fn returning `Pin<Box<dyn Future + .. +
+/// 'async_trait>>`.
+fn is_async_trait_method(item: &ItemFn) -> bool {
+    match &item.sig.output {
+        ReturnType::Type(_, ty) => {
+            let text = ty.to_token_stream().to_string();
+            text.contains("async_trait") && text.contains("Future")
+        }
+        ReturnType::Default => false,
+    }
 }
 
 /// Gives every token of `tokens` the span `span` (location and hygiene).

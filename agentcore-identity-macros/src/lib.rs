@@ -35,37 +35,9 @@
 //!
 //! # The common rules
 //!
-//! - **What is injected.** The parameter named by `into` (default as in Python: `api_key`,
-//!   `access_token`, `identity_wat`) is **removed from the signature** and bound at the top of the
-//!   body. Its type is `SecretString` (recommended: redacted `Debug`, zeroed on drop), `String`,
-//!   or any type implementing `agentcore_identity::Credential`. Because it is no longer a
-//!   parameter, it can never end up in a tool's JSON schema shown to a model, and callers cannot
-//!   pass one.
-//! - **Return rule.** The function returns `Result<T, E>` (any path type: `Result`,
-//!   `anyhow::Result<T>`, an alias) with `E: From<agentcore_identity::Error>`. When the credential
-//!   cannot be had, the function returns `Err(E::from(error))` before the body runs. A missing
-//!   `From` impl is reported on the return type.
-//! - **Signatures.** Free functions and methods (`&self`, `&mut self`, `self`), generics and
-//!   where-clauses, `impl Trait` arguments, lifetimes, any visibility, other attributes (docs,
-//!   `#[cfg]`, `#[tracing::instrument]`, ...) all work. The `async fn` stays an `async fn`, so
-//!   `return` and `?` are the function's own; the returned future is `Send` whenever the original
-//!   one would be.
-//! - **Argument values.** Strings for the names (`provider_name`, `auth_flow`, `into`, `crate`);
-//!   everything else is a Rust expression, evaluated on **each call** at the top of the function,
-//!   where the parameters (and `self`) are in scope: `scopes = SCOPES`, `user_id = &self.user`,
-//!   `client = self.client`.
-//! - **Which workload access token.** Default: the one in the request context
-//!   (`agentcore_identity::context::RequestContext`, set per request by the runtime app), else
-//!   the local development flow (`.agentcore.json`), as in Python. Override with
-//!   `workload_access_token = expr` (a `SecretString`) or with
-//!   `workload_identity = "name", user_id = expr` (`GetWorkloadAccessTokenForUserId`).
-//! - **Which client.** Default: the process default client
-//!   (`agentcore_identity::set_default_client`, else built from the environment on first use).
-//!   Override with `client = expr` (an `IdentityClient`, a reference to one or an
-//!   `Arc<IdentityClient>`; it is cloned, which is cheap).
-//! - **Caching.** Credentials are cached by the client (keyed by workload access token,
-//!   provider and request), so a second call is served without a request to the service.
-//! - `crate = "path::to::agentcore_identity"` when the crate is re-exported or renamed.
+//! The rules shared by the three macros (the injected parameter's type, the return type, methods
+//! and generics, argument values, which workload access token and which client, caching, traits)
+//! are documented with the crate that re-exports them: `agentcore_identity::macros`.
 
 #![doc(test(no_crate_inject, attr(deny(warnings))))]
 #![cfg_attr(docsrs, feature(doc_cfg))]
@@ -117,7 +89,7 @@ use args::Kind;
 /// | `client` | an expression giving an `IdentityClient` (or `&`/`Arc` of one) | the process default client |
 /// | `crate` | the path of `agentcore_identity`, a string | `"::agentcore_identity"` |
 ///
-/// See [the common rules](https://docs.rs/agentcore-identity-macros/latest/agentcore_identity_macros/#the-common-rules)
+/// See [the common rules](macros/index.html) (`agentcore_identity::macros`)
 /// for the parameter type, the return rule and
 /// where the workload access token comes from.
 ///
@@ -335,7 +307,8 @@ pub fn requires_access_token(args: TokenStream, item: TokenStream) -> TokenStrea
 /// | `into` | the parameter to inject, a string | `"identity_wat"` (as in Python) |
 /// | `crate` | the path of `agentcore_identity`, a string | `"::agentcore_identity"` |
 ///
-/// Example: see [the `agentcore-identity-macros` crate docs](https://docs.rs/agentcore-identity-macros/latest/agentcore_identity_macros/).
+/// Example: the crate docs of `agentcore-identity-macros`; rules: [the common
+/// rules](macros/index.html) (`agentcore_identity::macros`).
 ///
 /// # Equivalent code without the macro
 ///

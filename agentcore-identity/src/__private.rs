@@ -40,6 +40,25 @@ pub fn workload_access_token() -> Result<SecretString, Error> {
     })
 }
 
+/// What a function under an identity macro returns: `Result<T, E>` whose `E` takes an
+/// [`Error`]. The expansion returns a failure to get the credential through it.
+#[diagnostic::on_unimplemented(
+    message = "a function with `#[requires_api_key]`, `#[requires_access_token]` or `#[requires_wat]` must return `Result<T, E>` with `E: From<agentcore_identity::Error>`, not `{Self}`",
+    label = "a failure to get the credential is returned as `Err` here",
+    note = "`E` may be your own error type with `impl From<agentcore_identity::Error>`, `agentcore_identity::Error` itself, `anyhow::Error` or `Box<dyn std::error::Error + Send + Sync>`"
+)]
+pub trait ReturnsIdentityError {
+    /// `Err(E::from(error))`.
+    fn from_identity_error(error: Error) -> Self;
+}
+
+impl<T, E: From<Error>> ReturnsIdentityError for core::result::Result<T, E> {
+    #[inline]
+    fn from_identity_error(error: Error) -> Self {
+        Err(E::from(error))
+    }
+}
+
 /// Converts a secret into the injected parameter's type.
 pub fn into_credential<T: Credential>(secret: SecretString) -> T {
     T::from_secret(secret)

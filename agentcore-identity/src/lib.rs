@@ -2,37 +2,83 @@
 //! needs for the services it calls, from the AgentCore token vault, cached safely, with the
 //! behaviour of the official Python SDK, on the official AWS SDK for Rust.
 //!
+//! # The macros: one attribute per credential
+//!
 //! ```no_run
-//! use agentcore_identity::{ApiKeyRequest, AuthFlow, IdentityClient, TokenRequest};
+//! # #![allow(dead_code)]
+//! use agentcore_identity::{ExposeSecret, SecretString, requires_access_token, requires_api_key};
+//!
+//! #[derive(Debug)]
+//! enum MyError {
+//!     Identity(agentcore_identity::Error),
+//! }
+//! impl From<agentcore_identity::Error> for MyError {
+//!     fn from(e: agentcore_identity::Error) -> Self {
+//!         MyError::Identity(e)
+//!     }
+//! }
+//!
+//! /// `api_key` is fetched from the vault (and cached) on each call; it is not a parameter.
+//! #[requires_api_key(provider_name = "openai-apikey-provider")]
+//! async fn ask_model(prompt: &str, api_key: SecretString) -> Result<String, MyError> {
+//!     Ok(format!("{prompt} with a key of {} bytes", api_key.expose_secret().len()))
+//! }
+//!
+//! /// A token for the user the agent acts for; the first time, they consent at the URL.
+//! #[requires_access_token(
+//!     provider_name = "google-provider",
+//!     scopes = ["https://www.googleapis.com/auth/calendar.readonly"],
+//!     auth_flow = "USER_FEDERATION",
+//!     on_auth_url = |url: &str| println!("Please authorize: {url}"),
+//! )]
+//! async fn calendar(access_token: SecretString) -> Result<usize, MyError> {
+//!     Ok(access_token.expose_secret().len())
+//! }
+//!
+//! # async fn run() -> Result<(), MyError> {
+//! let _answer = ask_model("2×2?").await?;
+//! let _ = calendar().await?;
+//! # Ok(()) }
+//! ```
+//!
+//! The rules the three macros share (parameter types, return type, methods, traits, which
+//! workload token and client they use) are in [`macros`]; each macro's page lists its arguments.
+//! Where the workload access token comes from: on AgentCore Runtime, each request's header (the
+//! `agentcore-runtime` crate puts it into the [request context](context)); on your laptop, the
+//! local development flow (`.agentcore.json`, as the Python SDK).
+//!
+//! # Offline, with no AWS account
+//!
+//! `agentcore-identity-local` is an AgentCore Identity service for your machine, speaking the
+//! real wire protocol. Start it, and point this crate (and boto3, the AWS CLI) at it:
+//!
+//! ```text
+//! cargo install agentcore-identity-local
+//! agentcore-identity-local serve --port 8787 --data-dir ~/.agentcore-local
+//! export AWS_ENDPOINT_URL_BEDROCK_AGENTCORE=http://127.0.0.1:8787
+//! export AWS_ENDPOINT_URL_BEDROCK_AGENTCORE_CONTROL=http://127.0.0.1:8787
+//! export AWS_REGION=us-east-1   # the AWS CLI reads AWS_DEFAULT_REGION
+//! ```
+//!
+//! With an endpoint override and no AWS credentials on the machine, the client signs with dummy
+//! credentials ([`IdentityClientBuilder`]). Without `--data-dir` the service keeps its data in a
+//! temporary directory that is gone when it stops.
+//!
+//! # The client, for everything else
+//!
+//! ```no_run
+//! use agentcore_identity::{ApiKeyRequest, ExposeSecret, IdentityClient, SecretString};
 //! use agentcore_identity::context::RequestContext;
-//! use agentcore_identity::{ExposeSecret, SecretString};
 //!
 //! #[tokio::main]
 //! async fn main() -> Result<(), agentcore_identity::Error> {
-//!     // Region and endpoints from the environment; point at a local service with
-//!     // AWS_ENDPOINT_URL_BEDROCK_AGENTCORE / BEDROCK_AGENTCORE_DP_ENDPOINT or the builder.
-//!     let client = IdentityClient::builder()
-//!         .region("us-east-1")
-//!         .build()
-//!         .await?;
-//!
+//!     let client = IdentityClient::from_env().await?;
 //!     // On AgentCore Runtime the workload access token arrives with each request.
 //!     let ctx = RequestContext::new()
 //!         .with_workload_access_token(SecretString::from("token from the request header"));
 //!     RequestContext::scope(ctx, async {
-//!         // An API key (cached: the second call does not reach the service).
 //!         let key = client.get_api_key(ApiKeyRequest::new("openai-apikey-provider")).await?;
 //!         let _ = key.expose_secret();
-//!
-//!         // An OAuth2 token on behalf of the user: the first time, the user has to consent.
-//!         let token = client
-//!             .get_token(
-//!                 TokenRequest::new("google-provider", AuthFlow::UserFederation)
-//!                     .scopes(["https://www.googleapis.com/auth/calendar.readonly"])
-//!                     .on_auth_url(|url| println!("Please authorize: {url}")),
-//!             )
-//!             .await?;
-//!         let _ = token.expose_secret();
 //!         Ok(())
 //!     })
 //!     .await
@@ -54,7 +100,8 @@
 //! - [`Error`]: the one error type; no secret is ever printed.
 //!
 //! # Features
-//! - `macros` (default): `#[requires_api_key]`, `#[requires_access_token]`, `#[requires_wat]`.
+//! - `macros` (default): `#[requires_api_key]`, `#[requires_access_token]`, `#[requires_wat]`
+//!   (rules: [`macros`]).
 //! - `callback-server`: [`callback::CallbackServer`], the loopback page that binds a 3LO
 //!   consent to the local user during development (the starter toolkit's `127.0.0.1:8081`).
 //!
@@ -74,6 +121,9 @@ pub mod context;
 pub mod control;
 mod credential;
 mod error;
+#[cfg(feature = "macros")]
+#[cfg_attr(docsrs, doc(cfg(feature = "macros")))]
+pub mod macros;
 pub mod poller;
 mod request;
 

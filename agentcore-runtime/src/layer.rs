@@ -1,38 +1,4 @@
-//! [`RuntimeContextLayer`]: the AgentCore Runtime's identity headers into the request context,
-//! for any tower/axum/hyper server.
-//!
-//! AgentCore Runtime sends the workload access token and the OAuth2 callback URL with each
-//! invocation. This layer reads them (and the session and request ids), stores a
-//! [`RequestContext`] in the request's extensions, and runs the inner service inside
-//! [`RequestContext::scope`], so that `#[requires_api_key]` / `#[requires_access_token]`
-//! functions called by any handler below it find the token by themselves. [`App`](crate::App)
-//! uses it; use it directly when you bring your own server.
-//!
-//! On AgentCore Runtime (detected as the Python SDK does: `DOCKER_CONTAINER=1`), or with
-//! [`RuntimeContextLayer::require_workload_access_token`], the context *requires* a workload
-//! access token: a credential call in an invocation that came without the header fails with
-//! `agentcore_identity::Error::MissingWorkloadAccessToken`, which names the header, instead of
-//! silently acting as the process-wide identity (the client's workload identity or local
-//! development). Locally, without the header, local development works as before.
-//!
-//! ```no_run
-//! use agentcore_identity::context::RequestContext;
-//! use agentcore_runtime::RuntimeContextLayer;
-//! use axum::{Router, routing::post};
-//!
-//! async fn invocations() -> String {
-//!     let ctx = RequestContext::current().unwrap_or_default();
-//!     format!("session {:?}", ctx.session_id())
-//! }
-//!
-//! # #[tokio::main] async fn main() -> std::io::Result<()> {
-//! let app = Router::new()
-//!     .route("/invocations", post(invocations))
-//!     .layer(RuntimeContextLayer::new());
-//! let listener = tokio::net::TcpListener::bind("127.0.0.1:8080").await?;
-//! axum::serve(listener, app).await
-//! # }
-//! ```
+//! [`RuntimeContextLayer`]: the AgentCore Runtime's identity headers into the request context.
 
 use std::task::{Context, Poll};
 
@@ -47,7 +13,41 @@ use crate::headers::{
 };
 
 /// A tower [`Layer`] that runs each request inside the [`RequestContext`] built from its
-/// AgentCore Runtime headers (see the [module docs](self)).
+/// AgentCore Runtime headers, for any tower/axum/hyper server.
+///
+/// AgentCore Runtime sends the workload access token and the OAuth2 callback URL with each
+/// invocation. This layer reads them (and the session and request ids), stores a
+/// [`RequestContext`] in the request's extensions, and runs the inner service inside
+/// [`RequestContext::scope`], so that `#[requires_api_key]` / `#[requires_access_token]`
+/// functions called by any handler below it find the token by themselves. [`App`](crate::App)
+/// uses it; use it directly when you bring your own server.
+///
+/// On AgentCore Runtime (detected as the Python SDK does: `DOCKER_CONTAINER=1`), or with
+/// [`RuntimeContextLayer::require_workload_access_token`], the context *requires* a workload
+/// access token: a credential call in an invocation that came without the header fails with
+/// `agentcore_identity::Error::MissingWorkloadAccessToken`, which names the header, instead of
+/// silently acting as the process-wide identity (the client's workload identity or local
+/// development). Locally, without the header, local development works as before.
+///
+/// ```no_run
+/// use agentcore_identity::context::RequestContext;
+/// use agentcore_runtime::{RuntimeContextLayer, ServeConfig, serve, shutdown_signal};
+/// use axum::{Router, routing::post};
+///
+/// async fn invocations() -> String {
+///     let ctx = RequestContext::current().unwrap_or_default();
+///     format!("session {:?}", ctx.session_id())
+/// }
+///
+/// # #[tokio::main] async fn main() -> std::io::Result<()> {
+/// let app = Router::new()
+///     .route("/invocations", post(invocations))
+///     .layer(RuntimeContextLayer::new());
+/// let listener = tokio::net::TcpListener::bind("127.0.0.1:8080").await?;
+/// // Any server works; this one has timeouts and a shutdown deadline.
+/// serve(listener, app, ServeConfig::new(), shutdown_signal()).await
+/// # }
+/// ```
 #[derive(Debug, Clone, Copy)]
 #[must_use]
 pub struct RuntimeContextLayer {

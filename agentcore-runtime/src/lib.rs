@@ -82,7 +82,7 @@ use tokio::net::TcpListener;
 use tracing::Instrument;
 
 use agentcore_identity::context::RequestContext;
-pub use agentcore_serve::{ServeConfig, shutdown_signal};
+pub use agentcore_serve::{ServeConfig, serve, shutdown_signal};
 
 pub use self::headers::{
     ACCESS_TOKEN_HEADER, AUTHORIZATION_HEADER, CUSTOM_HEADER_PREFIX, IDENTITY_WAT_HEADER,

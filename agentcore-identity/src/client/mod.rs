@@ -529,12 +529,10 @@ impl IdentityClientBuilder {
                 .flatten()
         };
         let dp_url = dp_endpoint
-            .clone()
             .or_else(|| sdk.endpoint_url().map(str::to_owned))
             .or_else(|| configured("AWS_ENDPOINT_URL_BEDROCK_AGENTCORE"))
             .unwrap_or_else(|| format!("https://bedrock-agentcore.{region}.amazonaws.com"));
         let cp_url = cp_endpoint
-            .clone()
             .or_else(|| sdk.endpoint_url().map(str::to_owned))
             .or_else(|| configured("AWS_ENDPOINT_URL_BEDROCK_AGENTCORE_CONTROL"))
             .unwrap_or_else(|| format!("https://bedrock-agentcore-control.{region}.amazonaws.com"));

@@ -21,6 +21,13 @@ async fn wrong_case(access_token: SecretString) -> Result<(), MyError> {
     Ok(())
 }
 
+// The Rust enum instead of the string.
+#[requires_access_token(provider_name = "google", scopes = [], auth_flow = agentcore_identity::AuthFlow::M2M)]
+async fn enum_value(access_token: SecretString) -> Result<(), MyError> {
+    let _ = access_token;
+    Ok(())
+}
+
 // M2M never asks the user: the arguments of the user flow would be ignored.
 #[requires_access_token(
     provider_name = "google",

@@ -41,3 +41,10 @@ fn main() {
     let _ = provider_on_wat();
     let _ = into_not_a_string();
 }
+
+// No underscore: the closest argument is named.
+#[requires_access_token(provider_name = "google", scopes = [], authflow = "M2M")]
+async fn no_underscore(access_token: SecretString) -> Result<(), MyError> {
+    let _ = access_token;
+    Ok(())
+}
