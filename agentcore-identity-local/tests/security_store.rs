@@ -364,3 +364,49 @@ async fn the_store_is_released_when_shutdown_returns() {
         h.shutdown().await;
     }
 }
+
+/// A data directory or key file others can read is warned about at start (the service still
+/// starts: the owner decides).
+#[cfg(unix)]
+#[tokio::test]
+async fn loose_modes_are_warned_about_at_start() {
+    use std::os::unix::fs::PermissionsExt;
+    use tokio::io::{AsyncBufReadExt, BufReader};
+    let base = tempfile::tempdir().unwrap();
+    let dir = base.path().join("data");
+    start(&dir).await.unwrap().shutdown().await;
+    std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o755)).unwrap();
+    std::fs::set_permissions(
+        dir.join("master.key"),
+        std::fs::Permissions::from_mode(0o644),
+    )
+    .unwrap();
+    let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_agentcore-identity-local"))
+        .args(["serve", "--port", "0", "--data-dir"])
+        .arg(&dir)
+        .env("NO_COLOR", "1")
+        .stdout(std::process::Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let mut warned = Vec::new();
+    tokio::time::timeout(Duration::from_secs(60), async {
+        while let Some(l) = lines.next_line().await.unwrap() {
+            if l.contains("accessible to other users") {
+                warned.push(l.clone());
+            }
+            if l.contains("ready") {
+                break;
+            }
+        }
+    })
+    .await
+    .expect("ready within 60 s");
+    let _ = child.kill().await;
+    assert!(
+        warned.iter().any(|l| l.contains("data directory"))
+            && warned.iter().any(|l| l.contains("master key file")),
+        "{warned:#?}"
+    );
+}
