@@ -25,6 +25,7 @@ import argparse
 import http.client
 import json
 import os
+import shutil
 import signal
 import socket
 import statistics
@@ -140,11 +141,13 @@ def one_run(args, wat, index):
             raise SystemExit(f"{args.name}: still running 10 s after SIGTERM")
         time.sleep(0.005)
     os.chdir("/")
+    if not args.keep:
+        shutil.rmtree(wd, ignore_errors=True)
     return {
         "name": args.name, "run": index, "ready_ms": ready / 1e6, "first_ms": first / 1e6,
         "warm_ms": statistics.median(warm) / 1e6 if warm else None,
         "stream_ms": streamed / 1e6 if streamed is not None else None,
-        "peak_rss_mib": rss / 1024, "workdir": wd,
+        "peak_rss_mib": rss / 1024, "workdir": wd if args.keep else None,
     }
 
 
@@ -207,6 +210,7 @@ def main():
     m.add_argument("--n", type=int, default=5)
     m.add_argument("--warm", type=int, default=5)
     m.add_argument("--stream", action="store_true")
+    m.add_argument("--keep", action="store_true", help="keep each run's working directory (stdout, stderr)")
     m.add_argument("--wat-file", required=True)
     m.add_argument("--port-arg", choices=["address", "env"], required=True)
     m.add_argument("command", nargs=argparse.REMAINDER)

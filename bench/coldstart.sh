@@ -103,14 +103,14 @@ for side in $SIDES; do
       # LiteLLM would fetch its model price list from the internet at import; use the bundled one.
       env BENCH_MODEL_URL="$MODEL_URL" LITELLM_LOCAL_MODEL_COST_MAP=True PYTHONUNBUFFERED=1 \
         python3 bench/coldstart.py measure --name python --n "$N" --wat-file "$TMP/wat" --port-arg env \
-        -- "$VENV/bin/python" "$ROOT/bench/coldstart_agent.py" >>"$OUT"
+        ${KEEP:+--keep} -- "$VENV/bin/python" "$ROOT/bench/coldstart_agent.py" >>"$OUT"
       ;;
     rust)
       # The tutorial's model on Azure OpenAI's request shape, as the Python agent uses it.
       env OPENAI_PROVIDER=azure AZURE_OPENAI_ENDPOINT="$MODEL_URL" AZURE_OPENAI_API_VERSION=2024-10-21 \
         AZURE_OPENAI_DEPLOYMENT=gpt-4.1-mini \
         python3 bench/coldstart.py measure --name rust --n "$N" --stream --wat-file "$TMP/wat" --port-arg address \
-        -- "$AGENT_BIN" serve >>"$OUT"
+        ${KEEP:+--keep} -- "$AGENT_BIN" serve >>"$OUT"
       ;;
   esac
 done
