@@ -432,3 +432,57 @@ async fn fresh_tokens_per_invocation_fetch_the_key_once_with_the_runtime_cache_s
     }
     assert_not_logged(&[&key]);
 }
+
+/// A streamed invocation whose key the model rejects: the stream ends with an error event that
+/// names the status, not the key; the next invocation fetches the rotated key.
+#[tokio::test]
+async fn a_rejected_key_while_streaming_ends_the_stream_with_an_error_without_the_key() {
+    capture_logs();
+    let old_key = fresh_key();
+    let new_key = fresh_key();
+    let id = identity().await;
+    setup_provider(&id.client, SecretString::from(old_key.clone()))
+        .await
+        .unwrap();
+    let wat = id.workload_access_token("weather-agent-stream-401").await;
+    let model = openai_stand_in(&new_key, Duration::ZERO).await;
+    Mock::given(method("POST"))
+        .respond_with(ResponseTemplate::new(401).set_body_json(json!({
+            "error": {
+                "message": format!("Incorrect API key provided: {old_key}."),
+                "type": "invalid_request_error",
+                "param": null,
+                "code": "invalid_api_key"
+            }
+        })))
+        .with_priority(10)
+        .mount(&model)
+        .await;
+    let served = serve(openai_config(&model), id.client.clone()).await;
+
+    let streamed = json!({"prompt": "weather?", "stream": true});
+    let (status, ctype, body) = invoke(&served, &wat, streamed.clone()).await;
+    assert_eq!(status, 200, "the stream had started: {body}");
+    assert_eq!(ctype, "text/event-stream");
+    assert!(!body.contains(&old_key), "the key leaked into the stream");
+    assert_eq!(
+        sse_items(&body),
+        vec![json!({
+            "event": "error",
+            "error": "the model endpoint rejected the API key from the credential provider (401 Unauthorized (invalid_api_key))"
+        })]
+    );
+
+    setup_provider(&id.client, SecretString::from(new_key.clone()))
+        .await
+        .unwrap();
+    let (status, _, body) = invoke(&served, &wat, streamed).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(
+        sse_items(&body).last().unwrap(),
+        &json!({"event": "text", "text": FINAL_TEXT})
+    );
+    assert_eq!(id.service.request_count("GetResourceApiKey"), 2);
+    served.shutdown().await;
+    assert_not_logged(&[&old_key, &new_key]);
+}
