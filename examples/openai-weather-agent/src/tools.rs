@@ -154,16 +154,15 @@ pub enum WeatherError {
 pub struct LiveWeather {
     url: String,
     identity: IdentityClient,
-    http: rig_reqwest::reqwest::Client,
+    /// rig's shared reqwest client (`None` if reqwest could not build one, e.g. without a CA
+    /// store: then every call reports it).
+    http: Option<rig_reqwest::reqwest::Client>,
 }
 
 impl LiveWeather {
     /// A tool asking the weather service at `url`, with keys obtained through `identity`.
     pub fn new(url: impl Into<String>, identity: IdentityClient) -> Self {
-        let http = rig_reqwest::ReqwestClient::default()
-            .inner()
-            .cloned()
-            .unwrap_or_default();
+        let http = rig_reqwest::ReqwestClient::default().inner().cloned();
         Self {
             url: url.into(),
             identity,
@@ -185,9 +184,11 @@ impl LiveWeather {
         if let Some(location) = location {
             url.query_pairs_mut().append_pair("location", location);
         }
+        let http = self.http.as_ref().ok_or_else(|| {
+            WeatherError::Transport("rig's HTTP client could not be built".to_owned())
+        })?;
         // reqwest's errors name the URL (left out here), never the headers.
-        let response = self
-            .http
+        let response = http
             .get(url)
             .bearer_auth(api_key.expose_secret())
             .timeout(Duration::from_secs(10))
