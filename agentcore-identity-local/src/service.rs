@@ -311,10 +311,13 @@ impl Builder {
             );
         }
         let metrics = Arc::new(Metrics::default());
-        let public = self
-            .public_url
-            .as_deref()
-            .and_then(|u| url::Url::parse(u).ok());
+        let public = self.public_url.as_deref().and_then(|u| match url::Url::parse(u) {
+            Ok(u) => Some(u),
+            Err(e) => {
+                tracing::warn!(public_url = u, error = %e, "the public URL does not parse: requests naming it are refused");
+                None
+            }
+        });
         let guard = Guard::new(local.ip(), local.port(), public.as_ref());
         let app = http::router(
             state.clone(),
