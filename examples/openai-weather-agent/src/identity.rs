@@ -50,14 +50,20 @@ impl Identity {
             return;
         }
         let this = self.clone();
-        tokio::spawn(async move {
-            let started = std::time::Instant::now();
-            match this.client().await {
-                Ok(_) => tracing::debug!(elapsed = ?started.elapsed(), "identity client ready"),
-                // Reported again (and retried) by the invocation that needs it.
-                Err(e) => tracing::warn!(error = %e, "could not build the identity client"),
-            }
-        });
+        tokio::spawn(async move { this.prepare().await });
+    }
+
+    /// Builds the client now if it is not built yet; a failure is logged (and reported again,
+    /// and retried, by the invocation that needs the client).
+    pub async fn prepare(&self) {
+        if self.cell.initialized() {
+            return;
+        }
+        let started = std::time::Instant::now();
+        match self.client().await {
+            Ok(_) => tracing::debug!(elapsed = ?started.elapsed(), "identity client ready"),
+            Err(e) => tracing::warn!(error = %e, "could not build the identity client"),
+        }
     }
 
     /// The client: built once (concurrent callers wait for the one build in progress); a
