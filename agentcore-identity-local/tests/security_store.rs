@@ -209,7 +209,7 @@ async fn the_binary_refuses_to_start_without_its_key() {
     let out = tokio::process::Command::new(env!("CARGO_BIN_EXE_agentcore-identity-local"))
         .args(["serve", "--port", "0", "--data-dir"])
         .arg(&dir)
-        .env("NO_COLOR", "1")
+        .env_remove("NO_COLOR")
         .output()
         .await
         .unwrap();
@@ -219,6 +219,11 @@ async fn the_binary_refuses_to_start_without_its_key() {
     assert!(
         text.contains("master.key") && text.contains("missing"),
         "{text}"
+    );
+    // Output to a pipe or a file carries no colour codes, even without NO_COLOR.
+    assert!(
+        !text.contains('\u{1b}'),
+        "ANSI escapes in redirected output: {text:?}"
     );
 }
 
