@@ -179,9 +179,19 @@ impl fmt::Debug for WorkloadUser {
     }
 }
 
+/// What a request says of its workload access token: explicit, or a named workload identity.
+pub(crate) type WorkloadSource<'a> = (Option<&'a SecretString>, Option<&'a WorkloadIdentityRef>);
+
 /// The two ways a request names its workload access token, written once for both request types.
 macro_rules! workload_setters {
     () => {
+        pub(crate) fn workload_source(&self) -> WorkloadSource<'_> {
+            (
+                self.workload_access_token.as_ref(),
+                self.workload_identity.as_ref(),
+            )
+        }
+
         /// Uses this workload access token instead of the one in the
         /// [`RequestContext`](crate::context::RequestContext).
         pub fn workload_access_token(mut self, token: SecretString) -> Self {

@@ -101,10 +101,7 @@ impl IdentityClient {
     ) -> Result<SecretString, Error> {
         let request = request.into();
         let wat = self
-            .resolve_workload_access_token(
-                request.workload_access_token.as_ref(),
-                request.workload_identity.as_ref(),
-            )
+            .resolve_workload_access_token(request.workload_source())
             .await?;
         let key = api_key_cache_key(
             &wat.scoped_digest(self.inner.api_key_scope),
@@ -146,10 +143,7 @@ impl IdentityClient {
     pub async fn invalidate_api_key(&self, request: impl Into<ApiKeyRequest>) -> Result<(), Error> {
         let request = request.into();
         let wat = self
-            .resolve_workload_access_token(
-                request.workload_access_token.as_ref(),
-                request.workload_identity.as_ref(),
-            )
+            .resolve_workload_access_token(request.workload_source())
             .await?;
         self.inner
             .cache
@@ -166,10 +160,7 @@ impl IdentityClient {
     pub async fn invalidate_token(&self, request: impl Into<TokenRequest>) -> Result<(), Error> {
         let request = request.into();
         let wat = self
-            .resolve_workload_access_token(
-                request.workload_access_token.as_ref(),
-                request.workload_identity.as_ref(),
-            )
+            .resolve_workload_access_token(request.workload_source())
             .await?;
         let key = token_cache_key(&request, &wat.scoped_digest(self.token_scope(&request)));
         self.inner.cache.invalidate(&key).await;
@@ -188,10 +179,7 @@ impl IdentityClient {
     pub async fn get_token(&self, request: impl Into<TokenRequest>) -> Result<SecretString, Error> {
         let request = request.into();
         let wat = self
-            .resolve_workload_access_token(
-                request.workload_access_token.as_ref(),
-                request.workload_identity.as_ref(),
-            )
+            .resolve_workload_access_token(request.workload_source())
             .await?;
         let key = token_cache_key(&request, &wat.scoped_digest(self.token_scope(&request)));
         // The hit path first, before any span: a cached token costs a key digest and a lookup.

@@ -17,7 +17,7 @@ static PROCESS_WORKLOAD: std::sync::LazyLock<[u8; 32]> =
     std::sync::LazyLock::new(|| workload_scope_digest(""));
 use crate::context::RequestContext;
 use crate::error::Error;
-use crate::request::{WorkloadIdentityRef, WorkloadUser};
+use crate::request::{WorkloadIdentityRef, WorkloadSource, WorkloadUser};
 
 /// The local development file, as the Python SDK writes it.
 #[derive(Debug, Default, serde::Serialize, serde::Deserialize)]
@@ -100,8 +100,7 @@ impl IdentityClient {
     /// [`IdentityClient`]'s "Where the workload access token comes from").
     pub(crate) async fn resolve_workload_access_token(
         &self,
-        explicit: Option<&SecretString>,
-        identity: Option<&WorkloadIdentityRef>,
+        (explicit, identity): WorkloadSource<'_>,
     ) -> Result<Wat, Error> {
         if let Some(e) = &self.inner.config_error {
             return Err(e.clone());
