@@ -289,9 +289,7 @@ fn rewrite(args: &Args, mut item: ItemFn) -> syn::Result<TokenStream> {
         }
     };
     let pat_span = injected.span();
-    // `From::from(e)` is useless when `E` is `agentcore_identity::Error` itself.
     let let_stmt = quote_spanned! {pat_span=>
-        #[allow(clippy::useless_conversion)]
         let #pat: #ty = #fetched;
     };
     let body = quote_spanned! {ms=>

@@ -245,9 +245,13 @@ impl Error {
 fn transport_message(err: &(dyn StdError + 'static), endpoint: &str) -> String {
     let mut chain = String::new();
     let mut no_credentials = false;
+    let mut refused = false;
     let mut cur: Option<&(dyn StdError + 'static)> = Some(err);
     while let Some(e) = cur {
         no_credentials |= e.is::<CredentialsError>();
+        refused |= e
+            .downcast_ref::<std::io::Error>()
+            .is_some_and(|io| io.kind() == std::io::ErrorKind::ConnectionRefused);
         chain.push_str(&e.to_string());
         chain.push('\n');
         cur = e.source();
@@ -262,7 +266,7 @@ fn transport_message(err: &(dyn StdError + 'static), endpoint: &str) -> String {
              AWS_ENDPOINT_URL_BEDROCK_AGENTCORE_CONTROL (it then signs with dummy credentials)"
         );
     }
-    if chain.contains("connection refused") {
+    if refused || chain.contains("connection refused") {
         return format!("could not connect to {endpoint}: is the service running there?");
     }
     if chain.contains("dns error") || chain.contains("failed to lookup address") {
