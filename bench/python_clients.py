@@ -111,11 +111,11 @@ def control_checks():
         ok("boto3 tags: unknown ARN -> ResourceNotFoundException")
     cp.delete_api_key_credential_provider(name=name)
 
-    vault = cp.get_token_vault()
+    vault = cp.get_token_vault(tokenVaultId="default")
     assert vault["tokenVaultId"] == "default", vault
     assert vault["kmsConfiguration"]["keyType"] == "ServiceManagedKey", vault
     ok("boto3 get_token_vault: default, ServiceManagedKey")
-    cp.reset_token_vault_key_material()
+    cp.reset_token_vault_key_material(tokenVaultId="default")
     ok("boto3 reset_token_vault_key_material")
 
 
