@@ -41,6 +41,13 @@ pub(crate) const KEY_FILE: &str = "master.key";
 #[error("storage error: {0}")]
 pub(crate) struct StoreError(String);
 
+impl StoreError {
+    /// A storage failure described by `message` (never stored data).
+    pub(crate) fn new(message: impl Into<String>) -> Self {
+        Self(message.into())
+    }
+}
+
 fn se(e: impl fmt::Display) -> StoreError {
     StoreError(e.to_string())
 }
@@ -292,6 +299,33 @@ impl Store {
             },
             keys,
         ))
+    }
+
+    /// The service record `key` of the `meta` table (sealed like every value), made with `make`
+    /// and stored when absent. Blocking: for start-up.
+    pub(crate) fn meta_get_or_insert_with<T: Serialize + DeserializeOwned>(
+        &self,
+        key: &str,
+        make: impl FnOnce() -> Result<T, StoreError>,
+    ) -> Result<T, StoreError> {
+        let txn = self.db.begin_write().map_err(se)?;
+        let out = {
+            let mut t = txn.open_table(META).map_err(se)?;
+            let existing = t.get(key).map_err(se)?.map(|v| v.value().to_vec());
+            match existing {
+                Some(sealed) => self.open_raw("meta", key, &sealed)?,
+                None => {
+                    let value = make()?;
+                    let mut plain = serde_json::to_vec(&value).map_err(se)?;
+                    let sealed = self.seal_raw("meta", key, &plain);
+                    plain.zeroize();
+                    t.insert(key, sealed?.as_slice()).map_err(se)?;
+                    value
+                }
+            }
+        };
+        txn.commit().map_err(se)?;
+        Ok(out)
     }
 
     /// Runs `f` in one write transaction on the blocking pool; commits (fsync) only when `f`

@@ -27,11 +27,13 @@ pub(crate) enum Op {
     UpdateOauth2CredentialProvider,
     DeleteOauth2CredentialProvider,
     ListOauth2CredentialProviders,
+    /// STS (awsQuery at `/`), not a path of its own.
+    GetWebIdentityToken,
 }
 
 impl Op {
     /// Every operation; `ALL[op as usize] == op`.
-    pub(crate) const ALL: [Op; Op::ListOauth2CredentialProviders as usize + 1] = [
+    pub(crate) const ALL: [Op; Op::GetWebIdentityToken as usize + 1] = [
         Op::GetWorkloadAccessToken,
         Op::GetWorkloadAccessTokenForJwt,
         Op::GetWorkloadAccessTokenForUserId,
@@ -53,6 +55,7 @@ impl Op {
         Op::UpdateOauth2CredentialProvider,
         Op::DeleteOauth2CredentialProvider,
         Op::ListOauth2CredentialProviders,
+        Op::GetWebIdentityToken,
     ];
 
     /// The operation name (as in the model).
@@ -79,6 +82,7 @@ impl Op {
             Op::UpdateOauth2CredentialProvider => "UpdateOauth2CredentialProvider",
             Op::DeleteOauth2CredentialProvider => "DeleteOauth2CredentialProvider",
             Op::ListOauth2CredentialProviders => "ListOauth2CredentialProviders",
+            Op::GetWebIdentityToken => "GetWebIdentityToken",
         }
     }
 
@@ -90,7 +94,12 @@ impl Op {
             "oauth2/token" => Some(Op::GetResourceOauth2Token),
             _ => Op::ALL.into_iter().find(|op| {
                 op.name() == rest
-                    && !matches!(op, Op::GetResourceApiKey | Op::GetResourceOauth2Token)
+                    && !matches!(
+                        op,
+                        Op::GetResourceApiKey
+                            | Op::GetResourceOauth2Token
+                            | Op::GetWebIdentityToken
+                    )
             }),
         }
     }
@@ -170,6 +179,10 @@ mod tests {
         for (i, op) in Op::ALL.iter().enumerate() {
             assert_eq!(*op as usize, i);
             let path = match op {
+                Op::GetWebIdentityToken => {
+                    assert_eq!(Op::from_path("/identities/GetWebIdentityToken"), None);
+                    continue;
+                }
                 Op::GetResourceApiKey => "/identities/api-key".to_string(),
                 Op::GetResourceOauth2Token => "/identities/oauth2/token".to_string(),
                 _ => format!("/identities/{}", op.name()),
