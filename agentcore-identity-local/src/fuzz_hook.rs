@@ -120,6 +120,23 @@ fn run(op: Op, body: &[u8]) -> Result<(), ApiError> {
         Op::UpdateOauth2CredentialProvider => {
             v::parse_oauth2_provider(&b, false)?;
         }
+        Op::TagResource => {
+            v::parse_tags(&b)?;
+        }
+        Op::UntagResource | Op::ListTagsForResource => {
+            v::parse_resource_arn(
+                "arn:aws:bedrock-agentcore:us-east-1:000000000000:token-vault/default",
+            )?;
+        }
+        Op::GetTokenVault => {
+            v::parse_token_vault_id(&b, false)?;
+        }
+        Op::SetTokenVaultCMK => {
+            v::parse_set_cmk(&b)?;
+        }
+        Op::ResetTokenVaultKeyMaterial => {
+            v::parse_token_vault_id(&b, true)?;
+        }
         Op::GetWebIdentityToken => {}
     }
     Ok(())

@@ -63,10 +63,12 @@ pub(crate) enum Table {
     States,
     /// `{workload}\0{session key}`: the pending sessions of each workload identity.
     WorkloadSessions,
+    /// Token vaults (their KMS configuration and tags), by id.
+    TokenVaults,
 }
 
 impl Table {
-    pub(crate) const ALL: [Table; 7] = [
+    pub(crate) const ALL: [Table; 8] = [
         Table::Workloads,
         Table::ApiKeyProviders,
         Table::Oauth2Providers,
@@ -74,6 +76,7 @@ impl Table {
         Table::Sessions,
         Table::States,
         Table::WorkloadSessions,
+        Table::TokenVaults,
     ];
     /// The table's name in the database.
     pub(crate) fn name(self) -> &'static str {
@@ -85,6 +88,7 @@ impl Table {
             Table::Sessions => "sessions",
             Table::States => "oauth_states",
             Table::WorkloadSessions => "workload_sessions",
+            Table::TokenVaults => "token_vaults",
         }
     }
     fn def(self) -> TableDefinition<'static, &'static str, &'static [u8]> {
@@ -896,6 +900,21 @@ pub(crate) struct Oauth2ProviderRecord {
     pub(crate) tags: Option<BTreeMap<String, String>>,
     pub(crate) created: Time,
     pub(crate) updated: Time,
+}
+
+/// A token vault: its KMS configuration (echoed; locally the store's own key encrypts it), its
+/// tags, and how many times its key material was reset.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub(crate) struct TokenVaultRecord {
+    pub(crate) id: String,
+    pub(crate) arn: String,
+    /// `CustomerManagedKey` or `ServiceManagedKey`.
+    pub(crate) key_type: String,
+    pub(crate) kms_key_arn: Option<String>,
+    pub(crate) tags: Option<BTreeMap<String, String>>,
+    /// Key-material generation: 0 at creation, +1 per ResetTokenVaultKeyMaterial.
+    pub(crate) generation: u64,
+    pub(crate) last_modified: Time,
 }
 
 /// A token in the vault.

@@ -11,6 +11,7 @@ pub(crate) mod guard;
 pub(crate) mod op;
 pub(crate) mod sigv4;
 pub(crate) mod sts;
+mod tagging;
 pub(crate) mod wire;
 
 use std::sync::Arc;
@@ -149,7 +150,7 @@ async fn sts_handle(front: &Front, req: Request) -> Result<Response, ApiError> {
 
 async fn dispatch(State(front): State<Front>, req: Request) -> Response {
     let path = req.uri().path().to_string();
-    let Some(op) = Op::from_path(&path) else {
+    let Some(op) = Op::from_request(req.method(), &path) else {
         return ApiError::new(
             404,
             "UnknownOperationException",
@@ -183,15 +184,65 @@ async fn dispatch(State(front): State<Front>, req: Request) -> Response {
     }
 }
 
+/// The `{resourceArn}` label of `/tags/{resourceArn}`, percent-decoded.
+fn resource_arn(uri: &axum::http::Uri) -> Result<String, ApiError> {
+    let raw = uri.path().strip_prefix("/tags/").unwrap_or_default();
+    let decoded: Vec<u8> = percent_decode(raw.as_bytes());
+    String::from_utf8(decoded)
+        .map_err(|_| ApiError::invalid_field("resourceArn", "Member must be valid UTF-8"))
+}
+
+/// `%XX` decoding (a `%` not followed by two hex digits stays as it is).
+fn percent_decode(s: &[u8]) -> Vec<u8> {
+    let hex = |b: u8| (b as char).to_digit(16).map(|d| d as u8);
+    let mut out = Vec::with_capacity(s.len());
+    let mut i = 0;
+    while i < s.len() {
+        if s[i] == b'%'
+            && let (Some(h), Some(l)) = (
+                s.get(i + 1).copied().and_then(hex),
+                s.get(i + 2).copied().and_then(hex),
+            )
+        {
+            out.push(h << 4 | l);
+            i += 3;
+        } else {
+            out.push(s[i]);
+            i += 1;
+        }
+    }
+    out
+}
+
+/// UntagResource's `tagKeys` query parameters, and whether any was given.
+fn tag_keys(uri: &axum::http::Uri) -> (Vec<String>, bool) {
+    let q = uri.query().unwrap_or_default();
+    let mut given = false;
+    let keys = url::form_urlencoded::parse(q.as_bytes())
+        .filter(|(k, _)| k == "tagKeys")
+        .map(|(_, v)| {
+            given = true;
+            v.into_owned()
+        })
+        .collect();
+    (keys, given)
+}
+
 async fn handle(front: &Front, op: Op, req: Request) -> Result<Response, ApiError> {
     let st = &*front.app;
-    if req.method() != Method::POST {
+    // The tag operations' method is part of their route (`Op::from_request`).
+    let tagging = matches!(
+        op,
+        Op::TagResource | Op::UntagResource | Op::ListTagsForResource
+    );
+    if !tagging && req.method() != Method::POST {
         return Err(ApiError::new(
             405,
             "UnknownOperationException",
             format!("{} requires POST", op.name()),
         ));
     }
+    let uri = req.uri().clone();
     if op.is_data_plane()
         && let Some(status) = front.metrics.take_fault()
     {
@@ -245,6 +296,15 @@ async fn handle(front: &Front, op: Op, req: Request) -> Result<Response, ApiErro
         Op::UpdateOauth2CredentialProvider => control::update_oauth2_provider(st, &body).await,
         Op::DeleteOauth2CredentialProvider => control::delete_oauth2_provider(st, &body).await,
         Op::ListOauth2CredentialProviders => control::list_oauth2_providers(st, &body).await,
+        Op::TagResource => tagging::tag_resource(st, &resource_arn(&uri)?, &body).await,
+        Op::UntagResource => {
+            let (keys, given) = tag_keys(&uri);
+            tagging::untag_resource(st, &resource_arn(&uri)?, &keys, given).await
+        }
+        Op::ListTagsForResource => tagging::list_tags_for_resource(st, &resource_arn(&uri)?).await,
+        Op::GetTokenVault => tagging::get_token_vault(st, &body).await,
+        Op::SetTokenVaultCMK => tagging::set_token_vault_cmk(st, &body).await,
+        Op::ResetTokenVaultKeyMaterial => tagging::reset_token_vault_key_material(st, &body).await,
         // Served at `/` (awsQuery), never through this path.
         Op::GetWebIdentityToken => Err(ApiError::new(
             404,
