@@ -340,7 +340,7 @@ impl Idp {
             .exchange_code(AuthorizationCode::new(code.to_string()))
             .set_pkce_verifier(PkceCodeVerifier::new(verifier.expose().to_string()));
         for (k, v) in extra.iter().cloned().chain(cfg.assertion_params()) {
-            req = req.add_extra_param(k.clone(), v.clone());
+            req = req.add_extra_param(k, v);
         }
         let r = req.request_async(&self.http).await.map_err(token_error)?;
         Ok(into_record(r, None))
