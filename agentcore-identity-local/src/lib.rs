@@ -4,8 +4,10 @@
 //! credential providers, and the token vault (workload access tokens, API keys, M2M and
 //! USER_FEDERATION OAuth2 tokens), speaking the real restJson1 wire protocol of both the
 //! `bedrock-agentcore` (data plane) and `bedrock-agentcore-control` (control plane) services on one
-//! port. Unmodified official clients (the AWS SDK for Rust, boto3, the AWS CLI, the Python
-//! `bedrock-agentcore` SDK) work against it by endpoint override alone.
+//! port, and STS `GetWebIdentityToken` (awsQuery at `POST /`) with its issuer's OpenID discovery
+//! document and JWKS (`/.well-known/openid-configuration`, `/.well-known/jwks.json`). Unmodified
+//! official clients (the AWS SDK for Rust, boto3, the AWS CLI, the Python `bedrock-agentcore`
+//! SDK) work against it by endpoint override alone (`AWS_ENDPOINT_URL_STS` for STS).
 //!
 //! Start it in-process (tests) with [`LocalIdentityService::builder`], or run the binary
 //! `agentcore-identity-local serve [--port N] [--data-dir DIR] [--bind ADDR]`.
@@ -36,6 +38,10 @@
 //!   request; a non-loopback bind needs [`Builder::verify_sigv4`]. SigV4 signatures are not
 //!   verified unless it is set; a present `Authorization` header must be well-formed SigV4 (its
 //!   credential scope gives the region of created ARNs). Requests without one are accepted.
+//! - STS web identity tokens are signed with the service's own ES384 and RS256 keys (made at
+//!   first start, sealed in the store); `iss` is [`ServiceHandle::endpoint`], `sub` the
+//!   [`Builder::principal_arn`]. The same key signs the client assertions of providers whose
+//!   `clientAuthenticationMethod` is `AWS_IAM_ID_TOKEN_JWT`.
 //! - Header-read, body and idle timeouts and a shutdown deadline bound stuck clients (see the
 //!   builder). The crate README's "Security model" says what is trusted and refused.
 //!
@@ -56,6 +62,7 @@ mod secret;
 mod service;
 mod state;
 mod store;
+mod sts;
 mod sweep;
 mod time;
 mod validate;

@@ -32,3 +32,15 @@ try:
     cp.get_workload_identity(name="py-agent")
 except cp.exceptions.ResourceNotFoundException as e:
     print("modeled exception ok:", e.response["Error"]["Code"])
+# STS GetWebIdentityToken (awsQuery) on the same port; AWS_ENDPOINT_URL_STS works as well.
+import json, base64
+sts = boto3.client("sts", **kw)
+r = sts.get_web_identity_token(Audience=["https://api.example.com"], SigningAlgorithm="RS256", DurationSeconds=600,
+                               Tags=[{"Key": "team", "Value": "data"}])
+c = json.loads(base64.urlsafe_b64decode(r["WebIdentityToken"].split(".")[1] + "=="))
+assert c["exp"] - c["iat"] == 600 and c["https://sts.amazonaws.com/"]["request_tags"] == {"team": "data"}, c
+print("sts token", c["iss"], c["sub"], r["Expiration"])
+try:
+    sts.get_web_identity_token(Audience=["a"], SigningAlgorithm="HS256")
+except botocore.exceptions.ClientError as e:
+    print("sts err", e.response["Error"]["Code"])

@@ -23,3 +23,13 @@ async def poll_once():
         pass
 asyncio.run(poll_once())
 print("on_auth_url got:", urls)
+# requires_iam_access_token: STS GetWebIdentityToken through boto3, pointed here by AWS_ENDPOINT_URL_STS.
+os.environ["AWS_ENDPOINT_URL_STS"] = os.environ.get("ENDPOINT", "http://127.0.0.1:8787")
+from bedrock_agentcore.identity.auth import requires_iam_access_token
+@requires_iam_access_token(audience=["https://api.example.com"], duration_seconds=120, tags=[{"Key": "k", "Value": "v"}])
+async def g(*, access_token):
+    return access_token
+import json as _json, base64 as _b64
+_c = _json.loads(_b64.urlsafe_b64decode(asyncio.run(g()).split(".")[1] + "=="))
+assert _c["exp"] - _c["iat"] == 120 and _c["aud"] == "https://api.example.com", _c
+print("requires_iam_access_token:", _c["iss"], _c["https://sts.amazonaws.com/"]["request_tags"])
