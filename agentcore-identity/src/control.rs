@@ -63,7 +63,9 @@ where
     K: Into<String>,
     V: Into<String>,
 {
-    tags.into_iter().map(|(k, v)| (k.into(), v.into())).collect()
+    tags.into_iter()
+        .map(|(k, v)| (k.into(), v.into()))
+        .collect()
 }
 
 /// The SDK's form of tags: `None` when empty (the member is then not sent).
@@ -362,7 +364,11 @@ impl ApiKeySecret {
     > {
         Ok(match self {
             Self::Managed(s) => (Some(s.expose_secret().to_owned()), None, None),
-            Self::External(r) => (None, Some(r.to_sdk()?), Some(sdk::SecretSourceType::External)),
+            Self::External(r) => (
+                None,
+                Some(r.to_sdk()?),
+                Some(sdk::SecretSourceType::External),
+            ),
         })
     }
 }
@@ -499,7 +505,10 @@ impl OnBehalfOfTokenExchange {
 /// The `private_key_jwt` client authentication of a custom provider (`privateKeyJwtConfig`): the
 /// service signs a client assertion with a KMS key.
 ///
-/// The additional claim values are sensitive in the model: `Debug` shows their names only.
+/// The additional claim values are sensitive in the model: `Debug` shows their names only. (The
+/// Rust SDK's own `PrivateKeyJwtConfig` prints them in its `Debug`, which its orchestrator logs
+/// for each Create/Get/UpdateOauth2CredentialProvider answer at TRACE: keep the
+/// `aws_smithy_runtime` target below TRACE where they must not reach the logs.)
 ///
 /// ```
 /// use agentcore_identity::control::{PrivateKeyJwtConfig, SigningAlgorithm};
@@ -556,7 +565,10 @@ impl PartialEq for PrivateKeyJwtConfig {
     fn eq(&self, other: &Self) -> bool {
         self.kms_key_arn == other.kms_key_arn
             && self.signing_algorithm == other.signing_algorithm
-            && same_claims(&self.additional_header_claims, &other.additional_header_claims)
+            && same_claims(
+                &self.additional_header_claims,
+                &other.additional_header_claims,
+            )
             && same_claims(
                 &self.additional_payload_claims,
                 &other.additional_payload_claims,
@@ -681,7 +693,10 @@ impl ManagedVpcResource {
     }
 
     /// Sets the security groups.
-    pub fn security_group_ids<I: IntoIterator<Item = S>, S: Into<String>>(mut self, ids: I) -> Self {
+    pub fn security_group_ids<I: IntoIterator<Item = S>, S: Into<String>>(
+        mut self,
+        ids: I,
+    ) -> Self {
         self.security_group_ids = ids.into_iter().map(Into::into).collect();
         self
     }
@@ -874,10 +889,16 @@ pub(crate) fn certificates_in_response(body: &[u8]) -> Vec<CertificateConfigurat
         .ok()
         .as_ref()
         .and_then(|v| {
-            v.pointer("/oauth2ProviderConfigOutput/customOauth2ProviderConfig/certificateConfigurations")
+            v.pointer(
+                "/oauth2ProviderConfigOutput/customOauth2ProviderConfig/certificateConfigurations",
+            )
         })
         .and_then(Value::as_array)
-        .map(|a| a.iter().filter_map(CertificateConfiguration::from_json).collect())
+        .map(|a| {
+            a.iter()
+                .filter_map(CertificateConfiguration::from_json)
+                .collect()
+        })
         .unwrap_or_default()
 }
 
@@ -1538,7 +1559,9 @@ impl Oauth2ProviderConfig {
                                 .map(PrivateEndpoint::to_sdk)
                                 .transpose()?,
                         )
-                        .set_private_endpoint_overrides((!overrides.is_empty()).then_some(overrides))
+                        .set_private_endpoint_overrides(
+                            (!overrides.is_empty()).then_some(overrides),
+                        )
                         .build(),
                 )
             }
@@ -1637,7 +1660,9 @@ fn config_out(out: Option<&sdk::Oauth2ProviderConfigOutput>) -> ConfigOut {
             on_behalf_of_token_exchange: c
                 .on_behalf_of_token_exchange_config()
                 .map(OnBehalfOfTokenExchange::from_sdk),
-            private_key_jwt: c.private_key_jwt_config().map(PrivateKeyJwtConfig::from_sdk),
+            private_key_jwt: c
+                .private_key_jwt_config()
+                .map(PrivateKeyJwtConfig::from_sdk),
             private_endpoint: c.private_endpoint().and_then(PrivateEndpoint::from_sdk),
             private_endpoint_overrides: c
                 .private_endpoint_overrides()
@@ -1874,10 +1899,12 @@ mod tests {
         assert!(msg.contains("client_authentication_method"), "{msg}");
         assert!(msg.contains("GoogleOauth2"), "{msg}");
         assert!(!msg.contains("s3cr3t-google"), "{msg}");
-        assert!(custom()
-            .client_authentication_method(ClientAuthenticationMethod::ClientSecretPost)
-            .to_sdk()
-            .is_ok());
+        assert!(
+            custom()
+                .client_authentication_method(ClientAuthenticationMethod::ClientSecretPost)
+                .to_sdk()
+                .is_ok()
+        );
     }
 
     #[test]
@@ -1899,7 +1926,10 @@ mod tests {
         let sdk::Oauth2ProviderConfigInput::GithubOauth2ProviderConfig(c) = input else {
             panic!("github member");
         };
-        assert_eq!(c.client_secret_source(), Some(&sdk::SecretSourceType::External));
+        assert_eq!(
+            c.client_secret_source(),
+            Some(&sdk::SecretSourceType::External)
+        );
         assert_eq!(c.client_secret_config().unwrap().secret_id(), "gh");
         assert_eq!(c.client_secret_config().unwrap().json_key(), "cs");
         assert_eq!(c.client_secret(), "");
@@ -1915,10 +1945,17 @@ mod tests {
             )
             .on_behalf_of_token_exchange(OnBehalfOfTokenExchange::jwt_authorization_grant());
         let shown = format!("{cfg:?} {cfg:#?}");
-        for secret in ["client-secret-XYZ123", "claim-value-AAA111", "claim-value-BBB222"] {
+        for secret in [
+            "client-secret-XYZ123",
+            "claim-value-AAA111",
+            "claim-value-BBB222",
+        ] {
             assert!(!shown.contains(secret), "{shown}");
         }
-        assert!(shown.contains("kid") && shown.contains("JwtAuthorizationGrant"), "{shown}");
+        assert!(
+            shown.contains("kid") && shown.contains("JwtAuthorizationGrant"),
+            "{shown}"
+        );
         let ext = ClientSecret::External(SecretReference::new("sid", "jk"));
         assert!(format!("{ext:?}").contains("sid"));
         let key: ApiKeySecret = SecretString::from("sk-abcdef123").into();
@@ -1941,7 +1978,9 @@ mod tests {
             "123456789012"
         );
         // A vendor's body has no custom member: nothing to patch.
-        assert!(add_certificates_to_request(br#"{"oauth2ProviderConfigInput":{}}"#, &certs).is_none());
+        assert!(
+            add_certificates_to_request(br#"{"oauth2ProviderConfigInput":{}}"#, &certs).is_none()
+        );
         let response = json!({"oauth2ProviderConfigOutput": {"customOauth2ProviderConfig": {
             "certificateConfigurations": [{"secretsManager": {"secretArn": "arn:x"}}]}}});
         assert_eq!(
@@ -1959,6 +1998,9 @@ mod tests {
         );
         let other = ActorTokenContent::from("SOMETHING_NEW");
         assert_eq!(other.as_str(), "SOMETHING_NEW");
-        assert_eq!(KeyType::CustomerManagedKey.to_string(), "CustomerManagedKey");
+        assert_eq!(
+            KeyType::CustomerManagedKey.to_string(),
+            "CustomerManagedKey"
+        );
     }
 }

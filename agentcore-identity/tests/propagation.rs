@@ -86,9 +86,15 @@ fn assert_token_not_logged_except_by_the_sdk_at_trace() {
         let sdk_dump = matches!(
             (target, message),
             ("aws_sigv4::http_request::sign", "signing request")
-                | ("aws_sigv4::http_request::sign", "calculated signing parameters")
+                | (
+                    "aws_sigv4::http_request::sign",
+                    "calculated signing parameters"
+                )
                 | ("aws_sigv4::http_request::sign", "")
-                | ("aws_smithy_runtime::client::orchestrator", "transmitting request")
+                | (
+                    "aws_smithy_runtime::client::orchestrator",
+                    "transmitting request"
+                )
         );
         assert!(
             e["level"] == "TRACE" && sdk_dump,
@@ -174,9 +180,7 @@ async fn invoke_all(c: &Client) {
 }
 
 fn header(r: &Request, name: &str) -> Option<String> {
-    r.headers
-        .get(name)
-        .map(|v| v.to_str().unwrap().to_owned())
+    r.headers.get(name).map(|v| v.to_str().unwrap().to_owned())
 }
 
 /// The names SigV4 signed, from the Authorization header.
@@ -206,11 +210,10 @@ async fn invocations_in_a_context_carry_the_signed_header() {
     let reqs = server.received_requests().await.unwrap();
     assert_eq!(reqs.len(), 3, "{:?}", paths(&reqs));
     let wat_header = WAT_HEADER_NAME.to_ascii_lowercase();
-    for (r, expected_path) in reqs.iter().zip([
-        "/runtimes/",
-        "/runtimes/",
-        "/harnesses/invoke",
-    ]) {
+    for (r, expected_path) in reqs
+        .iter()
+        .zip(["/runtimes/", "/runtimes/", "/harnesses/invoke"])
+    {
         let p = r.url.path();
         assert!(p.starts_with(expected_path), "{p}");
         assert_eq!(header(r, WAT_HEADER.as_str()).as_deref(), Some(WAT), "{p}");
@@ -221,7 +224,11 @@ async fn invocations_in_a_context_carry_the_signed_header() {
             "{p}: {wat_header} not signed: {signed:?}"
         );
     }
-    assert!(reqs[0].url.path().ends_with("/invocations"), "{}", reqs[0].url);
+    assert!(
+        reqs[0].url.path().ends_with("/invocations"),
+        "{}",
+        reqs[0].url
+    );
     assert!(reqs[1].url.path().ends_with("/commands"), "{}", reqs[1].url);
     assert_token_not_logged_except_by_the_sdk_at_trace();
 }
@@ -270,7 +277,12 @@ async fn identity_operations_never_carry_it() {
     assert_eq!(reqs[0].url.path(), "/identities/api-key");
     assert!(reqs[0].headers.get(WAT_HEADER).is_none());
     for r in &reqs[1..] {
-        assert_eq!(header(r, WAT_HEADER.as_str()).as_deref(), Some(WAT), "{}", r.url);
+        assert_eq!(
+            header(r, WAT_HEADER.as_str()).as_deref(),
+            Some(WAT),
+            "{}",
+            r.url
+        );
     }
 }
 
@@ -301,7 +313,12 @@ async fn the_interceptor_attached_by_hand_and_carried_into_spawned_tasks() {
     let reqs = server.received_requests().await.unwrap();
     assert_eq!(reqs.len(), 6, "{:?}", paths(&reqs));
     for r in &reqs[..3] {
-        assert_eq!(header(r, WAT_HEADER.as_str()).as_deref(), Some(WAT), "{}", r.url);
+        assert_eq!(
+            header(r, WAT_HEADER.as_str()).as_deref(),
+            Some(WAT),
+            "{}",
+            r.url
+        );
     }
     for r in &reqs[3..] {
         assert!(r.headers.get(WAT_HEADER).is_none(), "{}", r.url);
@@ -357,4 +374,3 @@ async fn raw_gateway_call_with_the_helper() {
     assert!(!format!("{req:?}").contains(WAT));
     assert_token_not_logged_except_by_the_sdk_at_trace();
 }
-

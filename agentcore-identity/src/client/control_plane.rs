@@ -472,7 +472,11 @@ impl IdentityClient {
         V: Into<String>,
     {
         let tags = tags_from(tags);
-        tracing::debug!(resource = resource_arn, count = tags.len(), "Tagging resource");
+        tracing::debug!(
+            resource = resource_arn,
+            count = tags.len(),
+            "Tagging resource"
+        );
         self.cp()?
             .tag_resource()
             .resource_arn(resource_arn)
