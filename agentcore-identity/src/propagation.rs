@@ -25,6 +25,7 @@
 //! where tokens must not reach the logs.
 //!
 //! ```no_run
+//! # #![allow(dead_code)]
 //! use agentcore_identity::context::RequestContext;
 //! use agentcore_identity::propagation;
 //! use agentcore_identity::SecretString;
@@ -101,6 +102,7 @@ pub fn propagates_to(operation: &str) -> bool {
 /// issued by AgentCore Identity never is) does not include the token.
 ///
 /// ```no_run
+/// # #![allow(dead_code)]
 /// use agentcore_identity::propagation;
 ///
 /// # async fn call(mcp_url: &str, body: String) -> Result<(), Box<dyn std::error::Error>> {
@@ -161,6 +163,7 @@ pub fn insert_wat_header<B>(request: &mut http::Request<B>) -> Result<bool, Erro
 /// must be current where the SDK call is awaited (see [`crate::context`] for spawned tasks).
 ///
 /// ```no_run
+/// # #![allow(dead_code)]
 /// use agentcore_identity::propagation::WatPropagation;
 ///
 /// # async fn run() {
@@ -231,6 +234,7 @@ impl Intercept for WatPropagation {
 /// attached.
 ///
 /// ```no_run
+/// # #![allow(dead_code)]
 /// # async fn run() {
 /// let sdk_config = aws_config::load_from_env().await;
 /// let client = aws_sdk_bedrockagentcore::Client::from_conf(

@@ -85,6 +85,7 @@ impl IdentityClient {
     /// workload identity.
     ///
     /// ```no_run
+    /// # #![allow(dead_code)]
     /// # async fn run(client: agentcore_identity::IdentityClient) -> Result<(), agentcore_identity::Error> {
     /// let w = client
     ///     .create_workload_identity_with_tags(Some("my-agent"), &[], [("team", "payments")])
@@ -458,6 +459,7 @@ impl IdentityClient {
     /// ARN).
     ///
     /// ```no_run
+    /// # #![allow(dead_code)]
     /// # async fn run(client: agentcore_identity::IdentityClient, arn: &str) -> Result<(), agentcore_identity::Error> {
     /// client.tag_resource(arn, [("team", "payments"), ("env", "dev")]).await?;
     /// client.untag_resource(arn, ["env"]).await?;
@@ -523,6 +525,7 @@ impl IdentityClient {
     /// Gets a token vault (`None`: the default vault).
     ///
     /// ```no_run
+    /// # #![allow(dead_code)]
     /// use agentcore_identity::control::{KeyType, KmsConfiguration};
     /// # async fn run(client: agentcore_identity::IdentityClient) -> Result<(), agentcore_identity::Error> {
     /// let vault = client.get_token_vault(None).await?;
