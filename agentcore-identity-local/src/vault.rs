@@ -22,7 +22,7 @@ use crate::secret::Sensitive;
 use crate::state::AppState;
 use crate::store::{
     Discovery, Metadata, Oauth2ProviderRecord, SessionIndexEntry, SessionRecord, SessionState,
-    StateRecord, Table, TokenRecord, Tx, WorkloadRecord,
+    StateRecord, Table, TokenRecord, TokenVaultRecord, Tx, WorkloadRecord,
 };
 use crate::time::Time;
 use crate::validate::{Oauth2Flow, TokenInput};
@@ -657,6 +657,31 @@ pub(crate) async fn delete_workload(st: &AppState, name: &str) -> Result<bool, E
         tracing::info!(workload = %name, tokens_removed = tokens, sessions_removed = sessions, "workload identity deleted");
     }
     Ok(existed)
+}
+
+/// ResetTokenVaultKeyMaterial: the vault `seed` (its stored record, or the default vault's)
+/// gets a new key-material generation and a service-managed key, and every token in the vault
+/// (access and refresh tokens of every flow) and every pending authorization session (with its
+/// state) is dropped, in one transaction. Returns the vault and how many tokens were dropped.
+pub(crate) async fn reset_key_material(
+    st: &AppState,
+    seed: TokenVaultRecord,
+) -> Result<(TokenVaultRecord, usize), Error> {
+    st.store
+        .write(move |tx| {
+            let mut v: TokenVaultRecord = tx.get(Table::TokenVaults, &seed.id)?.unwrap_or(seed);
+            v.generation += 1;
+            v.key_type = "ServiceManagedKey".into();
+            v.kms_key_arn = None;
+            v.last_modified = Time::from_epoch_secs(Time::now().epoch_secs_whole() as f64);
+            tx.put(Table::TokenVaults, &v.id, &v)?;
+            let tokens = tx.delete_prefix(Table::Tokens, "")?;
+            for t in [Table::Sessions, Table::States, Table::WorkloadSessions] {
+                tx.delete_prefix(t, "")?;
+            }
+            Ok::<_, Error>((v, tokens))
+        })
+        .await
 }
 
 /// Where `/identities/oauth2/authorize?request_uri=` sends the browser.
