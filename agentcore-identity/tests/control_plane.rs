@@ -1,15 +1,17 @@
 //! The typed control plane against the real local service over HTTP: OAuth2 provider
 //! configurations with everything the model has (round trip create → get), secrets held in
-//! Secrets Manager, tags on create, invalid combinations refused with the service's message.
+//! Secrets Manager, tags (on create, TagResource, UntagResource, ListTagsForResource), the token
+//! vault (GetTokenVault, SetTokenVaultCMK, ResetTokenVaultKeyMaterial), invalid combinations
+//! refused with the service's message.
 
 mod common;
 
 use agentcore_identity::control::{
     ActorTokenContent, ApiKeySecret, AuthorizationServerMetadata, CertificateConfiguration,
-    ClientAuthenticationMethod, ClientSecret, EndpointIpAddressType, ManagedVpcResource,
-    Oauth2Discovery, Oauth2ProviderConfig, OnBehalfOfClientAuthentication, OnBehalfOfGrantType,
-    OnBehalfOfTokenExchange, PrivateEndpoint, PrivateEndpointOverride, PrivateKeyJwtConfig,
-    SecretReference, SecretSource, SigningAlgorithm,
+    ClientAuthenticationMethod, ClientSecret, EndpointIpAddressType, KeyType, KmsConfiguration,
+    ManagedVpcResource, Oauth2Discovery, Oauth2ProviderConfig, OnBehalfOfClientAuthentication,
+    OnBehalfOfGrantType, OnBehalfOfTokenExchange, PrivateEndpoint, PrivateEndpointOverride,
+    PrivateKeyJwtConfig, SecretReference, SecretSource, SigningAlgorithm, Tags,
 };
 use agentcore_identity::{Error, ServiceErrorKind};
 use common::{client, service};
@@ -463,4 +465,245 @@ async fn invalid_combinations_are_refused_with_the_service_message() {
         .unwrap_err();
     assert!(matches!(err, Error::Config { .. }), "{err:?}");
     common::assert_no_secret_logged([CLIENT_SECRET]);
+}
+
+fn tags(pairs: &[(&str, &str)]) -> Tags {
+    pairs
+        .iter()
+        .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+        .collect()
+}
+
+#[tokio::test]
+async fn tag_untag_and_list_tags_of_every_taggable_resource() {
+    let svc = service().await;
+    let dir = tempfile::tempdir().unwrap();
+    let c = client(&svc, dir.path()).await;
+
+    let w = c
+        .create_workload_identity_with_tags(Some("tagged-agent"), &[], [("team", "data")])
+        .await
+        .unwrap();
+    let k = c
+        .create_api_key_credential_provider_with_tags(
+            "tagged-key",
+            SecretString::from(API_KEY),
+            [("cost-center", "42")],
+        )
+        .await
+        .unwrap();
+    let o = c
+        .create_oauth2_credential_provider_with_tags(
+            "tagged-oauth",
+            Oauth2ProviderConfig::github("gh", SecretString::from(CLIENT_SECRET)),
+            [("team", "auth"), ("env", "dev")],
+        )
+        .await
+        .unwrap();
+    // An untagged one has none.
+    let plain = c
+        .create_workload_identity(Some("plain"), &[])
+        .await
+        .unwrap();
+    assert_eq!(
+        c.list_tags_for_resource(&plain.arn).await.unwrap(),
+        Tags::new()
+    );
+
+    // Tags given at create are there.
+    assert_eq!(
+        c.list_tags_for_resource(&w.arn).await.unwrap(),
+        tags(&[("team", "data")])
+    );
+    assert_eq!(
+        c.list_tags_for_resource(&k.arn).await.unwrap(),
+        tags(&[("cost-center", "42")])
+    );
+    assert_eq!(
+        c.list_tags_for_resource(&o.arn).await.unwrap(),
+        tags(&[("env", "dev"), ("team", "auth")])
+    );
+
+    // TagResource adds and replaces; UntagResource removes (absent keys are ignored).
+    c.tag_resource(&o.arn, [("team", "identity"), ("owner", "ana")])
+        .await
+        .unwrap();
+    assert_eq!(
+        c.list_tags_for_resource(&o.arn).await.unwrap(),
+        tags(&[("env", "dev"), ("owner", "ana"), ("team", "identity")])
+    );
+    c.untag_resource(&o.arn, ["env", "not-there"])
+        .await
+        .unwrap();
+    assert_eq!(
+        c.list_tags_for_resource(&o.arn).await.unwrap(),
+        tags(&[("owner", "ana"), ("team", "identity")])
+    );
+    c.tag_resource(&w.arn, [("tier", "gold")]).await.unwrap();
+    c.untag_resource(&w.arn, ["team"]).await.unwrap();
+    assert_eq!(
+        c.list_tags_for_resource(&w.arn).await.unwrap(),
+        tags(&[("tier", "gold")])
+    );
+
+    // The token vault is taggable too (its ARN: the workload's region and account).
+    let account = w.arn.split(':').nth(4).unwrap();
+    let vault_arn = format!("arn:aws:bedrock-agentcore:us-east-1:{account}:token-vault/default");
+    c.tag_resource(&vault_arn, [("data", "secret")])
+        .await
+        .unwrap();
+    assert_eq!(
+        c.list_tags_for_resource(&vault_arn).await.unwrap(),
+        tags(&[("data", "secret")])
+    );
+
+    // Another account's resource is not found; a non-AgentCore ARN and a bad tag are refused
+    // with the service's message.
+    let other = w.arn.replace(account, "111111111111");
+    for err in [
+        c.list_tags_for_resource(&other).await.unwrap_err(),
+        c.tag_resource(&other, [("a", "b")]).await.unwrap_err(),
+        c.untag_resource(&other, ["a"]).await.unwrap_err(),
+    ] {
+        assert!(err.is_resource_not_found(), "{err}");
+    }
+    let err = c
+        .list_tags_for_resource("arn:aws:s3:::some-bucket")
+        .await
+        .unwrap_err();
+    assert_eq!(
+        err.service_kind(),
+        Some(&ServiceErrorKind::Validation),
+        "{err}"
+    );
+    assert!(err.to_string().contains("resourceArn"), "{err}");
+    let err = c
+        .tag_resource(&k.arn, [("bad!key", "v")])
+        .await
+        .unwrap_err();
+    assert_eq!(
+        err.service_kind(),
+        Some(&ServiceErrorKind::Validation),
+        "{err}"
+    );
+    assert!(err.to_string().contains("tags"), "{err}");
+    assert_eq!(
+        c.list_tags_for_resource(&k.arn).await.unwrap(),
+        tags(&[("cost-center", "42")]),
+        "nothing was written"
+    );
+    let err = c
+        .tag_resource(&k.arn, (0..50).map(|i| (format!("k{i}"), "v")))
+        .await
+        .unwrap_err();
+    assert_eq!(
+        err.service_kind(),
+        Some(&ServiceErrorKind::Validation),
+        "{err}"
+    );
+    assert!(err.to_string().contains("50"), "{err}");
+    common::assert_no_secret_logged([API_KEY, CLIENT_SECRET]);
+}
+
+#[tokio::test]
+async fn token_vault_get_set_cmk_and_reset() {
+    let svc = service().await;
+    let dir = tempfile::tempdir().unwrap();
+    let c = client(&svc, dir.path()).await;
+
+    let v = c.get_token_vault(None).await.unwrap();
+    assert_eq!(v.token_vault_id, "default");
+    assert_eq!(
+        v.kms_configuration,
+        Some(KmsConfiguration::service_managed())
+    );
+    assert!(v.last_modified.is_some());
+
+    let set = c
+        .set_token_vault_cmk(None, KmsConfiguration::customer_managed(KMS_KEY))
+        .await
+        .unwrap();
+    assert_eq!(set.token_vault_id, "default");
+    assert_eq!(
+        set.kms_configuration,
+        Some(KmsConfiguration::customer_managed(KMS_KEY))
+    );
+    let got = c.get_token_vault(Some("default")).await.unwrap();
+    assert_eq!(got, set);
+    assert_eq!(
+        got.kms_configuration.as_ref().map(|k| &k.key_type),
+        Some(&KeyType::CustomerManagedKey)
+    );
+
+    // The service's checks reach the caller: a customer key without an ARN, an alias ARN.
+    for (kms, needle) in [
+        (
+            {
+                let mut k = KmsConfiguration::customer_managed(KMS_KEY);
+                k.kms_key_arn = None;
+                k
+            },
+            "kmsKeyArn",
+        ),
+        (
+            KmsConfiguration::customer_managed("arn:aws:kms:us-east-1:123456789012:alias/mine"),
+            "kmsKeyArn",
+        ),
+    ] {
+        let err = c.set_token_vault_cmk(None, kms).await.unwrap_err();
+        assert_eq!(
+            err.service_kind(),
+            Some(&ServiceErrorKind::Validation),
+            "{err}"
+        );
+        assert!(err.to_string().contains(needle), "{err}");
+    }
+    let err = c.get_token_vault(Some("no such vault!")).await.unwrap_err();
+    assert_eq!(
+        err.service_kind(),
+        Some(&ServiceErrorKind::Validation),
+        "{err}"
+    );
+    assert!(err.to_string().contains("tokenVaultId"), "{err}");
+    assert!(
+        c.get_token_vault(Some("other-vault"))
+            .await
+            .unwrap_err()
+            .is_resource_not_found()
+    );
+
+    // Reset: the vault answers, this client's cache is emptied, the providers stay.
+    c.create_workload_identity(Some("agent"), &[])
+        .await
+        .unwrap();
+    c.create_api_key_credential_provider("openai", SecretString::from(API_KEY))
+        .await
+        .unwrap();
+    let wat = common::workload_token(&c, "agent", "user-1").await;
+    let key = agentcore_identity::context::RequestContext::scope(common::ctx(&wat), async {
+        c.get_api_key(agentcore_identity::ApiKeyRequest::new("openai"))
+            .await
+    })
+    .await
+    .unwrap();
+    assert_eq!(common::expose(&key), API_KEY);
+    assert!(c.cached_entries().await >= 1);
+    let reset = c.reset_token_vault_key_material("default").await.unwrap();
+    assert_eq!(reset.token_vault_id, "default");
+    assert!(reset.kms_configuration.is_some());
+    assert_eq!(c.cached_entries().await, 0, "the client's cache is cleared");
+    let wat = common::workload_token(&c, "agent", "user-1").await;
+    let key = agentcore_identity::context::RequestContext::scope(common::ctx(&wat), async {
+        c.get_api_key(agentcore_identity::ApiKeyRequest::new("openai"))
+            .await
+    })
+    .await
+    .unwrap();
+    assert_eq!(common::expose(&key), API_KEY, "providers survive a reset");
+    let err = c
+        .reset_token_vault_key_material("other-vault")
+        .await
+        .unwrap_err();
+    assert!(err.is_resource_not_found(), "{err}");
+    common::assert_no_secret_logged([API_KEY, common::expose(&wat)]);
 }
