@@ -253,6 +253,44 @@ async fn nothing_is_added_outside_a_context_or_without_a_token() {
     }
 }
 
+/// Calls every AgentCore Identity operation of the data plane once (results ignored where the
+/// stand-in's `{}` is not a valid answer).
+async fn identity_calls(c: &Client) {
+    let _ = c
+        .get_resource_oauth2_token()
+        .workload_identity_token("another-workload-token-123")
+        .resource_credential_provider_name("google")
+        .scopes("openid")
+        .oauth2_flow(aws_sdk_bedrockagentcore::types::Oauth2FlowType::M2M)
+        .send()
+        .await;
+    let _ = c
+        .get_workload_access_token()
+        .workload_name("agent")
+        .send()
+        .await;
+    let _ = c
+        .get_workload_access_token_for_user_id()
+        .workload_name("agent")
+        .user_id("user-1")
+        .send()
+        .await;
+    let _ = c
+        .get_workload_access_token_for_jwt()
+        .workload_name("agent")
+        .user_token("user-jwt-123")
+        .send()
+        .await;
+    let _ = c
+        .complete_resource_token_auth()
+        .session_uri("urn:ietf:params:oauth:request_uri:abc")
+        .user_identifier(aws_sdk_bedrockagentcore::types::UserIdentifier::UserId(
+            "user-1".into(),
+        ))
+        .send()
+        .await;
+}
+
 #[tokio::test]
 async fn identity_operations_never_carry_it() {
     init_logs();
@@ -266,6 +304,7 @@ async fn identity_operations_never_carry_it() {
             .send()
             .await
             .expect("stand-in answers GetResourceApiKey");
+        identity_calls(&c).await;
         // ... while an invocation in the same context does carry it.
         invoke_all(&c).await;
         out.api_key().to_owned()
@@ -273,10 +312,15 @@ async fn identity_operations_never_carry_it() {
     .await;
     assert_eq!(key, "sk-stand-in-0000");
     let reqs = server.received_requests().await.unwrap();
-    assert_eq!(reqs.len(), 4, "{:?}", paths(&reqs));
-    assert_eq!(reqs[0].url.path(), "/identities/api-key");
-    assert!(reqs[0].headers.get(WAT_HEADER).is_none());
-    for r in &reqs[1..] {
+    assert_eq!(reqs.len(), 9, "{:?}", paths(&reqs));
+    for r in &reqs[..6] {
+        let p = r.url.path();
+        assert!(p.starts_with("/identities/"), "{p}");
+        assert!(r.headers.get(WAT_HEADER).is_none(), "{p}");
+        // A signed request: the stand-in saw the real thing.
+        assert!(!signed_headers(r).is_empty(), "{p}");
+    }
+    for r in &reqs[6..] {
         assert_eq!(
             header(r, WAT_HEADER.as_str()).as_deref(),
             Some(WAT),
