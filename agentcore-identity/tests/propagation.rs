@@ -418,3 +418,54 @@ async fn raw_gateway_call_with_the_helper() {
     assert!(!format!("{req:?}").contains(WAT));
     assert_token_not_logged_except_by_the_sdk_at_trace();
 }
+
+/// Records, just before each request goes out (after signing), whether the header value is still
+/// marked sensitive.
+#[derive(Debug, Clone, Default)]
+struct SensitivityProbe(Arc<Mutex<Vec<bool>>>);
+
+impl aws_smithy_runtime_api::client::interceptors::Intercept for SensitivityProbe {
+    fn name(&self) -> &'static str {
+        "SensitivityProbe"
+    }
+
+    fn read_before_transmit(
+        &self,
+        context: &aws_smithy_runtime_api::client::interceptors::context::BeforeTransmitInterceptorContextRef<'_>,
+        _rc: &aws_smithy_runtime_api::client::runtime_components::RuntimeComponents,
+        _cfg: &mut aws_smithy_types::config_bag::ConfigBag,
+    ) -> Result<(), aws_smithy_runtime_api::box_error::BoxError> {
+        let request = context
+            .request()
+            .try_clone()
+            .expect("in-memory body")
+            .try_into_http1x()?;
+        if let Some(v) = request.headers().get(WAT_HEADER) {
+            self.0.lock().unwrap().push(v.is_sensitive());
+        }
+        Ok(())
+    }
+}
+
+#[tokio::test]
+async fn the_header_value_stays_marked_sensitive_through_signing() {
+    init_logs();
+    let server = stand_in().await;
+    let probe = SensitivityProbe::default();
+    let config = propagation::data_plane_config_builder(&sdk_config(&server))
+        .interceptor(probe.clone())
+        .build();
+    let c = Client::from_conf(config);
+    RequestContext::scope(ctx(), async {
+        c.invoke_agent_runtime()
+            .agent_runtime_arn(RUNTIME_ARN)
+            .payload(Blob::new(b"{}".to_vec()))
+            .send()
+            .await
+    })
+    .await
+    .unwrap();
+    assert_eq!(*probe.0.lock().unwrap(), [true]);
+    let reqs = server.received_requests().await.unwrap();
+    assert_eq!(header(&reqs[0], WAT_HEADER_NAME).as_deref(), Some(WAT));
+}
