@@ -490,6 +490,42 @@ impl StsSigner {
     }
 }
 
+impl StsSigner {
+    /// A client assertion (RFC 7523 section 2.2, `private_key_jwt`) for clientAuthentication
+    /// `AWS_IAM_ID_TOKEN_JWT`: signed RS256 with the STS key, `iss` = `sub` = `client_id` (as
+    /// RFC 7523 requires for client authentication, and providers such as oidc-provider check),
+    /// `aud` = the token endpoint, 300 s, a fresh `jti`, and the caller's AWS claims under
+    /// `https://sts.amazonaws.com/`. Providers verify it with the JWKS at
+    /// `{issuer}/.well-known/jwks.json`.
+    pub(crate) fn client_assertion(
+        &self,
+        client_id: &str,
+        audience: &str,
+        caller: &Caller,
+    ) -> Result<Sensitive, Error> {
+        let iat = Time::now().epoch_secs_whole();
+        let mut claims = Map::new();
+        claims.insert("iss".into(), json!(client_id));
+        claims.insert("sub".into(), json!(client_id));
+        claims.insert("aud".into(), json!(audience));
+        claims.insert("iat".into(), json!(iat));
+        claims.insert("exp".into(), json!(iat + CLIENT_ASSERTION_SECS));
+        claims.insert("jti".into(), json!(uuid::Uuid::new_v4().to_string()));
+        claims.insert(
+            AWS_CLAIMS.into(),
+            json!({
+                "aws_account": caller.account,
+                "source_region": caller.region,
+                "principal_id": caller.principal_arn,
+            }),
+        );
+        self.sign(SigningAlgorithm::Rs256, &claims)
+    }
+}
+
+/// Lifetime of a client assertion.
+const CLIENT_ASSERTION_SECS: i64 = 300;
+
 /// `t` as ISO 8601 UTC with whole seconds (`2026-01-02T03:04:05Z`).
 pub(crate) fn iso8601(t: Time) -> String {
     let secs = t.epoch_secs_whole();
