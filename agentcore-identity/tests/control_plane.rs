@@ -707,3 +707,94 @@ async fn token_vault_get_set_cmk_and_reset() {
     assert!(err.is_resource_not_found(), "{err}");
     common::assert_no_secret_logged([API_KEY, common::expose(&wat)]);
 }
+
+fn jwt_claims(jwt: &str) -> serde_json::Value {
+    use base64::Engine as _;
+    let payload = jwt.split('.').nth(1).expect("a JWT");
+    serde_json::from_slice(
+        &base64::engine::general_purpose::URL_SAFE_NO_PAD
+            .decode(payload)
+            .unwrap(),
+    )
+    .unwrap()
+}
+
+/// The typed configuration drives what the local service executes against the test OpenID
+/// provider: client authentication with the service's STS-signed assertion
+/// (`AWS_IAM_ID_TOKEN_JWT`, no client secret) for M2M, and the RFC 7523 JWT authorization grant
+/// for on-behalf-of, through this crate's `get_token`.
+#[tokio::test]
+async fn typed_configuration_drives_the_jwt_grant_and_iam_client_assertion() {
+    use agentcore_identity::context::RequestContext;
+    use agentcore_identity::{AuthFlow, TokenRequest, WorkloadUser};
+    use agentcore_identity_testkit::{IAM_CLIENT_ID, TestIdp};
+    use secrecy::ExposeSecret;
+
+    let svc = service().await;
+    let jwks = format!("{}/.well-known/jwks.json", svc.endpoint());
+    let idp = TestIdp::builder().workload_jwks_uri(&jwks).start().await;
+    let dir = tempfile::tempdir().unwrap();
+    let c = client(&svc, dir.path()).await;
+    c.create_workload_identity(Some("agent"), &[])
+        .await
+        .unwrap();
+    let config = Oauth2ProviderConfig::custom_discovery_url(
+        idp.discovery_url(),
+        IAM_CLIENT_ID,
+        ClientSecret::None,
+    )
+    .client_authentication_method(ClientAuthenticationMethod::AwsIamIdTokenJwt)
+    .on_behalf_of_token_exchange(OnBehalfOfTokenExchange::jwt_authorization_grant());
+    c.create_oauth2_credential_provider("idp-iam", config)
+        .await
+        .unwrap();
+    let got = c.get_oauth2_credential_provider("idp-iam").await.unwrap();
+    assert_eq!(
+        got.client_authentication_method,
+        Some(ClientAuthenticationMethod::AwsIamIdTokenJwt)
+    );
+
+    // M2M, the client authenticated by the service's assertion.
+    let agent_wat = c
+        .get_workload_access_token("agent", WorkloadUser::Agent)
+        .await
+        .unwrap();
+    let m2m = RequestContext::scope(
+        common::ctx(&agent_wat),
+        c.get_token(TokenRequest::new("idp-iam", AuthFlow::M2M).scopes(["read"])),
+    )
+    .await
+    .unwrap_or_else(|e| panic!("{e}\nprovider: {}", idp.stderr()));
+    let claims = jwt_claims(m2m.expose_secret());
+    assert_eq!(claims["client_id"], IAM_CLIENT_ID, "{claims}");
+
+    // On behalf of a user: their JWT is the jwt-bearer assertion.
+    let user_jwt = idp.user_jwt("carol").await;
+    let user_wat = c
+        .get_workload_access_token(
+            "agent",
+            WorkloadUser::UserJwt(SecretString::from(user_jwt.clone())),
+        )
+        .await
+        .unwrap();
+    let obo = RequestContext::scope(
+        common::ctx(&user_wat),
+        c.get_token(
+            TokenRequest::new("idp-iam", AuthFlow::OnBehalfOfTokenExchange)
+                .scopes(["read"])
+                .audiences(["urn:test:downstream"]),
+        ),
+    )
+    .await
+    .unwrap_or_else(|e| panic!("{e}\nprovider: {}", idp.stderr()));
+    let claims = jwt_claims(obo.expose_secret());
+    assert_eq!(claims["sub"], "carol", "{claims}");
+    assert_eq!(claims["client_id"], IAM_CLIENT_ID, "{claims}");
+    assert_eq!(claims["aud"], "urn:test:downstream", "{claims}");
+    common::assert_no_secret_logged([
+        m2m.expose_secret(),
+        obo.expose_secret(),
+        user_jwt.as_str(),
+        common::expose(&user_wat),
+    ]);
+}
