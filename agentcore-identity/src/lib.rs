@@ -95,6 +95,8 @@
 //!   comes from.
 //! - [`ApiKeyRequest`], [`TokenRequest`], [`AuthFlow`], [`WorkloadUser`]: what a call asks for.
 //! - [`context`]: the per-request context (task-local) and how to carry it into spawned tasks.
+//! - [`propagation`]: the workload access token passed on to the Runtimes, Harnesses and
+//!   Gateways the agent calls ([`propagation::WatPropagation`]).
 //! - [`cache`]: the token cache (keying, expiry, single-flight).
 //! - [`poller`]: waiting for user consent ([`TokenPoller`]).
 //! - [`Error`]: the one error type; no secret is ever printed.
@@ -125,6 +127,7 @@ mod error;
 #[cfg_attr(docsrs, doc(cfg(feature = "macros")))]
 pub mod macros;
 pub mod poller;
+pub mod propagation;
 mod request;
 
 #[doc(hidden)]
