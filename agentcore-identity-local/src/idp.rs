@@ -20,10 +20,10 @@ use crate::time::Time;
 
 /// RFC 8693 grant type.
 const TOKEN_EXCHANGE_GRANT: &str = "urn:ietf:params:oauth:grant-type:token-exchange";
-/// RFC 8693 token type of the subject token (the user JWT).
-const JWT_TOKEN_TYPE: &str = "urn:ietf:params:oauth:token-type:jwt";
-/// RFC 8693 token type asked for.
-const ACCESS_TOKEN_TYPE: &str = "urn:ietf:params:oauth:token-type:access_token";
+/// RFC 8693 token type of the subject token (the user JWT) and of an AWS_IAM_ID_TOKEN_JWT actor token.
+pub(crate) const JWT_TOKEN_TYPE: &str = "urn:ietf:params:oauth:token-type:jwt";
+/// RFC 8693 token type asked for, and of an M2M actor token.
+pub(crate) const ACCESS_TOKEN_TYPE: &str = "urn:ietf:params:oauth:token-type:access_token";
 /// RFC 7523 authorization grant (the user's JWT as the assertion).
 const JWT_BEARER_GRANT: &str = "urn:ietf:params:oauth:grant-type:jwt-bearer";
 /// RFC 7523 client assertion type.
@@ -362,13 +362,14 @@ impl Idp {
         Ok(into_record(r, Some(refresh)))
     }
 
-    /// RFC 8693 token exchange: `subject_token` = the user JWT, asking for an access token; client
-    /// authentication as configured (basic or post). A provider error keeps only its `error` and
-    /// `error_description`.
+    /// RFC 8693 token exchange: `subject_token` = the user JWT, asking for an access token, with
+    /// `actor` as `actor_token` and its `actor_token_type` when given; client authentication as
+    /// configured. A provider error keeps only its `error` and `error_description`.
     pub(crate) async fn token_exchange(
         &self,
         cfg: &ClientCfg<'_>,
         subject_token: &Sensitive,
+        actor: Option<(&Sensitive, &str)>,
         scopes: &[String],
         extra: &[(String, String)],
     ) -> Result<TokenRecord, Error> {
@@ -378,6 +379,10 @@ impl Idp {
             ("subject_token_type".into(), JWT_TOKEN_TYPE.into()),
             ("requested_token_type".into(), ACCESS_TOKEN_TYPE.into()),
         ];
+        if let Some((token, kind)) = actor {
+            form.push(("actor_token".into(), token.expose().to_string()));
+            form.push(("actor_token_type".into(), kind.to_string()));
+        }
         if !scopes.is_empty() {
             form.push(("scope".into(), scopes.join(" ")));
         }

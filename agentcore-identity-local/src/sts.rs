@@ -523,6 +523,22 @@ impl StsSigner {
     }
 }
 
+impl StsSigner {
+    /// The actor token of an RFC 8693 exchange for `actorTokenContent = AWS_IAM_ID_TOKEN_JWT`: the
+    /// web identity token GetWebIdentityToken would give `caller` for the one audience `audience`
+    /// (the provider's issuer), ES384 (GetWebIdentityToken's default), for the default 300 s.
+    pub(crate) fn actor_token(&self, audience: &str, caller: &Caller) -> Result<Sensitive, Error> {
+        let req = TokenRequest {
+            audience: vec![audience.to_string()],
+            algorithm: SigningAlgorithm::Es384,
+            duration_secs: DEFAULT_DURATION,
+            tags: Vec::new(),
+            scope: None,
+        };
+        Ok(self.issue(&req, caller)?.token)
+    }
+}
+
 /// Lifetime of a client assertion.
 const CLIENT_ASSERTION_SECS: i64 = 300;
 

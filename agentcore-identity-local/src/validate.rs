@@ -1079,8 +1079,17 @@ fn parse_custom(c: &mut Checker, cfg: &Map<String, Value>, p: &str, out: &mut Oa
         c.str(obo, &op, "grantType", &GRANT_TYPE, true);
         if let Some(t) = c.object(obo, &op, "tokenExchangeGrantTypeConfig", false) {
             let tp = format!("{op}.tokenExchangeGrantTypeConfig");
-            c.str(t, &tp, "actorTokenContent", &ACTOR_TOKEN_CONTENT, true);
-            c.str_list(t, &tp, "actorTokenScopes", &SCOPE, 0, None, false);
+            let content = c.str(t, &tp, "actorTokenContent", &ACTOR_TOKEN_CONTENT, true);
+            let scopes = c.str_list(t, &tp, "actorTokenScopes", &SCOPE, 0, None, false);
+            // The model: "Only valid when actorTokenContent is M2M".
+            if scopes.is_some_and(|s| !s.is_empty())
+                && content.as_deref().is_some_and(|c| c != "M2M")
+            {
+                c.violation(
+                    &format!("{tp}.actorTokenScopes"),
+                    "Member is only valid when actorTokenContent is M2M",
+                );
+            }
         }
         if let Some(a) = c.object(obo, &op, "onBehalfOfAuthenticationConfig", false) {
             c.str(

@@ -167,14 +167,9 @@ fn cfg<'a>(
 ) -> Result<ClientCfg<'a>, Error> {
     let client_id = rec.client_id.as_deref().unwrap_or("");
     let assertion = if rec.client_auth_method.as_deref() == Some("AWS_IAM_ID_TOKEN_JWT") {
-        let caller = crate::sts::Caller {
-            principal_arn: st.config.principal_arn.clone(),
-            account: st.config.account_id.clone(),
-            region: st.config.default_region.clone(),
-        };
         Some(
             st.sts
-                .client_assertion(client_id, &m.token_endpoint, &caller)?,
+                .client_assertion(client_id, &m.token_endpoint, &caller(st))?,
         )
     } else {
         None
@@ -186,6 +181,77 @@ fn cfg<'a>(
         post: use_post(rec, m),
         assertion,
     })
+}
+
+/// The principal the service's STS tokens are issued to.
+fn caller(st: &AppState) -> crate::sts::Caller {
+    crate::sts::Caller {
+        principal_arn: st.config.principal_arn.clone(),
+        account: st.config.account_id.clone(),
+        region: st.config.default_region.clone(),
+    }
+}
+
+/// The RFC 8693 actor token of the provider's token exchange, with its `actor_token_type`, as
+/// `onBehalfOfTokenExchangeConfig.tokenExchangeGrantTypeConfig.actorTokenContent` asks:
+///
+/// * `NONE` (or no configuration): none.
+/// * `M2M`: an access token of the provider's own client from a client-credentials grant (the
+///   client authenticated as for the exchange) with `actorTokenScopes`, typed
+///   `urn:ietf:params:oauth:token-type:access_token`.
+/// * `AWS_IAM_ID_TOKEN_JWT`: a web identity token from the service's STS signer (ES384, 300 s,
+///   `sub` = the configured principal), typed `urn:ietf:params:oauth:token-type:jwt`, whose
+///   audience is the provider's issuer from its metadata (its token endpoint when the metadata
+///   names no issuer).
+async fn actor_token(
+    st: &AppState,
+    rec: &Oauth2ProviderRecord,
+    m: &Metadata,
+) -> Result<Option<(Sensitive, &'static str)>, Error> {
+    let conf = rec
+        .extra_output
+        .get("onBehalfOfTokenExchangeConfig")
+        .and_then(|c| c.get("tokenExchangeGrantTypeConfig"));
+    let content = conf
+        .and_then(|c| c.get("actorTokenContent"))
+        .and_then(serde_json::Value::as_str);
+    match content {
+        Some("M2M") => {
+            let scopes: Vec<String> = conf
+                .and_then(|c| c.get("actorTokenScopes"))
+                .and_then(serde_json::Value::as_array)
+                .map(|a| {
+                    a.iter()
+                        .filter_map(|s| s.as_str().map(str::to_string))
+                        .collect()
+                })
+                .unwrap_or_default();
+            let t = st
+                .idp
+                .client_credentials(&cfg(st, rec, m)?, &scopes, &[])
+                .await
+                .map_err(|e| match e {
+                    Error::Denied(msg) => {
+                        Error::Denied(format!("The M2M actor token was refused: {msg}"))
+                    }
+                    Error::Internal(msg) => {
+                        Error::Internal(format!("The M2M actor token failed: {msg}"))
+                    }
+                    other => other,
+                })?;
+            Ok(Some((t.access_token, crate::idp::ACCESS_TOKEN_TYPE)))
+        }
+        Some("AWS_IAM_ID_TOKEN_JWT") => {
+            let audience = if m.issuer.is_empty() {
+                &m.token_endpoint
+            } else {
+                &m.issuer
+            };
+            let t = st.sts.actor_token(audience, &caller(st))?;
+            Ok(Some((t, crate::idp::JWT_TOKEN_TYPE)))
+        }
+        _ => Ok(None),
+    }
 }
 
 /// Whether the provider's on-behalf-of exchange is RFC 7523's JWT authorization grant
@@ -335,7 +401,8 @@ async fn m2m(
 
 /// GetResourceOauth2Token, ON_BEHALF_OF_TOKEN_EXCHANGE: RFC 8693 token exchange at the provider's
 /// token endpoint with the user JWT the workload access token was issued for (ForJWT) as the
-/// subject token. The exchanged token is cached in the vault per (workload, user, provider, scopes,
+/// subject token, and the configured actor token ([`actor_token`]); or RFC 7523's JWT
+/// authorization grant with that JWT as the assertion. The exchanged token is cached in the vault per (workload, user, provider, scopes,
 /// resources, audiences, parameters) until it expires.
 async fn on_behalf_of(
     st: &AppState,
@@ -361,14 +428,16 @@ async fn on_behalf_of(
         rec,
         &[&claims.inc, user],
         |m, extra| async move {
-            let cfg = cfg(st, rec, &m)?;
             if jwt_authorization_grant(rec) {
                 st.idp
-                    .jwt_bearer(&cfg, subject, &input.scopes, &extra)
+                    .jwt_bearer(&cfg(st, rec, &m)?, subject, &input.scopes, &extra)
                     .await
             } else {
+                let actor = actor_token(st, rec, &m).await?;
+                let actor = actor.as_ref().map(|(t, kind)| (t, *kind));
+                // A fresh client configuration: a client assertion is single-use.
                 st.idp
-                    .token_exchange(&cfg, subject, &input.scopes, &extra)
+                    .token_exchange(&cfg(st, rec, &m)?, subject, actor, &input.scopes, &extra)
                     .await
             }
         },

@@ -2,12 +2,15 @@
 //! `onBehalfOfTokenExchangeConfig.grantType = JWT_AUTHORIZATION_GRANT` (the user's JWT as the
 //! jwt-bearer assertion) and `clientAuthenticationMethod = AWS_IAM_ID_TOKEN_JWT` (client
 //! authentication with a client assertion signed by the service's STS key, which the provider
-//! verifies against the service's JWKS).
+//! verifies against the service's JWKS) for M2M, on-behalf-of, and USER_FEDERATION's code exchange
+//! and refresh.
 
 mod common;
 
 use agentcore_identity_local::LocalIdentityService;
-use agentcore_identity_testkit::{IAM_CLIENT_ID, TestIdp, WEB_CLIENT_ID, WEB_CLIENT_SECRET};
+use agentcore_identity_testkit::{
+    Browser, IAM_CLIENT_ID, TestIdp, WEB_CLIENT_ID, WEB_CLIENT_SECRET,
+};
 use aws_sdk_bedrockagentcore::error::ProvideErrorMetadata;
 use aws_sdk_bedrockagentcore::types::Oauth2FlowType;
 use aws_sdk_bedrockagentcorecontrol::types::{
@@ -298,5 +301,98 @@ async fn client_authentication_with_the_services_sts_assertion() {
     assert!(e.is_access_denied_exception(), "{e:?}");
     assert!(e.message().unwrap().contains("invalid_client"), "{e:?}");
     other.shutdown().await;
+    h.shutdown().await;
+}
+
+#[tokio::test]
+async fn user_federation_code_exchange_and_refresh_with_the_services_sts_assertion() {
+    let h = common::start().await;
+    let jwks = format!("{}/.well-known/jwks.json", h.endpoint());
+    let idp = TestIdp::builder()
+        .workload_jwks_uri(&jwks)
+        .access_token_ttl(std::time::Duration::from_secs(2))
+        .start()
+        .await;
+    let (dp, cp) = common::clients(&h.endpoint()).await;
+    cp.create_workload_identity()
+        .name("agent")
+        .send()
+        .await
+        .unwrap();
+    provider(
+        &cp,
+        &idp,
+        "idp-iam-user",
+        IAM_CLIENT_ID,
+        None,
+        Some(ClientAuthenticationMethodType::AwsIamIdTokenJwt),
+        false,
+    )
+    .await;
+    let w = dp
+        .get_workload_access_token_for_user_id()
+        .workload_name("agent")
+        .user_id("erin")
+        .send()
+        .await
+        .unwrap()
+        .workload_access_token()
+        .to_string();
+    let start = token(&dp, &w, "idp-iam-user", Oauth2FlowType::UserFederation)
+        .scopes("offline_access")
+        .send()
+        .await
+        .unwrap();
+    assert!(start.access_token().is_none());
+    let session = start.session_uri().unwrap().to_string();
+    // The user consents to testkit-iam; the service's callback exchanges the code,
+    // authenticating the client with its STS-signed assertion (no secret exists).
+    let landed = Browser::new()
+        .complete_consent(start.authorization_url().unwrap(), "erin")
+        .await
+        .unwrap();
+    assert!(landed.as_str().starts_with(&h.callback_url()), "{landed}");
+    let t1 = match token(&dp, &w, "idp-iam-user", Oauth2FlowType::UserFederation)
+        .scopes("offline_access")
+        .session_uri(&session)
+        .send()
+        .await
+    {
+        Ok(t) => t,
+        Err(e) => panic!("{e:?}\nprovider: {}", idp.stderr()),
+    };
+    let at1 = t1
+        .access_token()
+        .unwrap_or_else(|| panic!("no token: {t1:?}\nprovider: {}", idp.stderr()))
+        .to_string();
+    let c = claims(&at1);
+    assert_eq!(c["sub"], "erin", "{c}");
+    assert_eq!(c["client_id"], IAM_CLIENT_ID);
+    // Expired: refreshed with the refresh token, the client authenticated by a fresh assertion
+    // (the provider refuses a reused jti), without a new consent.
+    tokio::time::sleep(std::time::Duration::from_millis(2500)).await;
+    let t2 = token(&dp, &w, "idp-iam-user", Oauth2FlowType::UserFederation)
+        .scopes("offline_access")
+        .send()
+        .await
+        .unwrap();
+    let at2 = t2
+        .access_token()
+        .unwrap_or_else(|| {
+            panic!(
+                "a new flow, not a refresh: {t2:?}\nprovider: {}",
+                idp.stderr()
+            )
+        })
+        .to_string();
+    assert_ne!(at1, at2);
+    let c = claims(&at2);
+    assert_eq!(c["sub"], "erin", "{c}");
+    assert_eq!(c["client_id"], IAM_CLIENT_ID);
+    assert!(
+        !idp.stderr().contains("grant.error"),
+        "the provider refused a grant: {}",
+        idp.stderr()
+    );
     h.shutdown().await;
 }

@@ -1,7 +1,8 @@
 //! STS GetWebIdentityToken through the official `aws-sdk-sts`: tokens verify offline against the
 //! JWKS named by the issuer's discovery document (ES384 and RS256), `exp - iat` is the requested
 //! duration, request tags become claims, bad input gets STS's error codes, the signing keys
-//! survive a restart with a data directory, SigV4 verification applies, no token is logged.
+//! survive a restart with a data directory, SigV4 verification applies, the guard refuses in XML,
+//! no token is logged.
 
 mod common;
 
@@ -411,4 +412,113 @@ async fn no_token_in_trace_logs() {
     let signature = token.rsplit('.').next().unwrap();
     assert!(!logs.contains(signature), "the token's signature is logged");
     assert!(!logs.contains(&token[..40]), "the token is logged");
+}
+
+/// The guard's refusals at `/` (foreign `Host`, cross-origin `Origin`, cross-site
+/// `Sec-Fetch-Site`) and an oversized body answer in STS's XML error shape, which `aws-sdk-sts`
+/// parses into its error code; the API paths keep the restJson1 shape.
+#[tokio::test]
+async fn guard_refusals_at_the_sts_endpoint_answer_in_xml() {
+    let h = common::start().await;
+    let ep = h.endpoint();
+    let port = h.local_addr().port();
+    let client = sts(&ep).await;
+    let foreign_host = format!("attacker.example:{port}");
+    for (name, value, why) in [
+        (
+            "host",
+            foreign_host.as_str(),
+            "the Host header does not name this service",
+        ),
+        (
+            "origin",
+            "http://evil.example",
+            "cross-origin requests are not served",
+        ),
+        (
+            "sec-fetch-site",
+            "cross-site",
+            "cross-site browser requests are not served",
+        ),
+    ] {
+        let v = value.to_string();
+        let e = client
+            .get_web_identity_token()
+            .audience("a")
+            .signing_algorithm("ES384")
+            .customize()
+            .mutate_request(move |r| {
+                r.headers_mut().insert(name, v.clone());
+            })
+            .send()
+            .await
+            .expect_err("refused by the guard");
+        let raw = e.raw_response().expect("an HTTP answer");
+        assert_eq!(raw.status().as_u16(), 403, "{name}");
+        assert_eq!(
+            raw.headers().get("content-type"),
+            Some("text/xml"),
+            "{name}"
+        );
+        let e = e.into_service_error();
+        assert_eq!(e.code(), Some("AccessDenied"), "{name}: {e:?}");
+        assert!(e.message().unwrap().contains(why), "{name}: {e:?}");
+    }
+
+    // Raw HTTP: the XML document STS answers, with a request id.
+    let form =
+        "Action=GetWebIdentityToken&Version=2011-06-15&Audience.member.1=a&SigningAlgorithm=ES384";
+    let r = reqwest::Client::new()
+        .post(format!("{ep}/"))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .header("origin", "http://evil.example")
+        .body(form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 403);
+    assert!(r.headers().get("x-amzn-errortype").is_none());
+    assert!(r.headers().get("x-amzn-requestid").is_some());
+    let body = r.text().await.unwrap();
+    assert!(
+        body.starts_with("<ErrorResponse xmlns=\"https://sts.amazonaws.com/doc/2011-06-15/\">"),
+        "{body}"
+    );
+    for part in [
+        "<Type>Sender</Type>",
+        "<Code>AccessDenied</Code>",
+        "<Message>Request refused: cross-origin requests are not served</Message>",
+        "<RequestId>",
+    ] {
+        assert!(body.contains(part), "{part} in {body}");
+    }
+
+    // Over the body limit (1 MiB): STS's ValidationError, through the SDK too.
+    let e = client
+        .get_web_identity_token()
+        .audience("a".repeat(1024 * 1024 + 1))
+        .signing_algorithm("ES384")
+        .send()
+        .await
+        .expect_err("too large");
+    assert_eq!(e.raw_response().unwrap().status().as_u16(), 413);
+    let e = e.into_service_error();
+    assert_eq!(e.code(), Some("ValidationError"), "{e:?}");
+    assert!(e.message().unwrap().contains("exceeds"), "{e:?}");
+
+    // The same refusal on an API path keeps the restJson1 shape.
+    let r = reqwest::Client::new()
+        .post(format!("{ep}/identities/ListWorkloadIdentities"))
+        .header("content-type", "application/json")
+        .header("origin", "http://evil.example")
+        .body("{}")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 403);
+    assert_eq!(
+        r.headers().get("x-amzn-errortype").unwrap(),
+        "AccessDeniedException"
+    );
+    h.shutdown().await;
 }

@@ -5,7 +5,10 @@
 //   ACCESS_TOKEN_TTL  access token lifetime in seconds (default 600)
 //   WORKLOAD_JWKS_URI when set, registers the client `testkit-iam` (private_key_jwt, RS256, keys
 //                     from this JWKS URL: e.g. agentcore-identity-local's STS JWKS) allowed
-//                     client_credentials and the jwt-bearer grant
+//                     client_credentials, authorization_code, refresh_token, token exchange and
+//                     the jwt-bearer grant, and trusts actor tokens of WORKLOAD_ISSUER signed with these keys
+//   WORKLOAD_ISSUER   the `iss` of trusted workload actor tokens (default: WORKLOAD_JWKS_URI
+//                     without its `/.well-known/jwks.json` suffix)
 //   IDP_VERBOSE=1     keep oidc-provider's development warnings on stderr
 //
 // When ready, prints exactly one line to stdout: `IDP_LISTENING http://127.0.0.1:<port>`
@@ -17,16 +20,24 @@
 //   - Any login name and password are accepted. The login name `deny` makes the provider
 //     redirect to the redirect_uri with `error=access_denied`; so does the consent page's
 //     "Deny" form (`<form id="deny">`, field `decision=deny`).
-//   - The web client accepts any redirect URI on http://127.0.0.1:<any port> or
-//     http://localhost:<any port> (Client.prototype.redirectUriAllowed is overridden).
+//   - The web client and `testkit-iam` accept any redirect URI on http://127.0.0.1:<any port> or
+//     http://localhost:<any port> (Client.prototype.redirectUriAllowed is overridden). The web
+//     client may also use client_credentials (an M2M actor token for its own token exchanges).
 //   - Access tokens are JWTs (RS256) for every grant; any requested scope is accepted.
 //   - Refresh tokens are issued to every client allowed the refresh_token grant.
 //   - RFC 8693 token exchange (grant_type=urn:ietf:params:oauth:grant-type:token-exchange) for the
-//     web client: the subject_token must be a JWT issued by this provider, verified with its own
+//     web client and `testkit-iam`: the subject_token must be a JWT issued by this provider, verified with its own
 //     signing key (RS256 signature, `iss` = the issuer, `exp` in the future, a `sub`); the answer is
 //     an RS256 JWT access token with `sub` = the subject's `sub`, `client_id` and `act.sub` = the
 //     exchanging client, `aud` = the requested `audience`/`resource` (default DEFAULT_RESOURCE),
 //     `scope` as requested. Anything else: `invalid_grant` / `invalid_request` with a description.
+//     An `actor_token` (with `actor_token_type` access_token, jwt or id_token) is verified too: a JWT
+//     of this provider (as the subject token), or one of WORKLOAD_ISSUER verified with the keys at
+//     WORKLOAD_JWKS_URI (RS256 or ES384, key by `kid`, `exp` in the future, `aud` = this issuer or
+//     its token endpoint, a `sub`). Then `act` names the actor instead: `sub`, `iss`, and
+//     `client_id` when the actor token has one (RFC 8693 section 4.1; the actor's own `act` nests).
+//     Each accepted actor token is logged to stderr (`testkit idp: actor_token accepted` with its
+//     `iss`, `sub` and `scope`; never the token).
 //   - RFC 7523 JWT authorization grant (grant_type=urn:ietf:params:oauth:grant-type:jwt-bearer)
 //     for the web client and `testkit-iam`: the `assertion` must be a JWT issued by this provider,
 //     verified as the token exchange's subject token (its `aud` is not checked: a user's access
@@ -60,7 +71,7 @@ export const WEB_CLIENT_ID = 'testkit-web';
 export const WEB_CLIENT_SECRET = 'testkit-web-secret';
 /** Resource indicator used when the client sends none; the JWT access tokens' `aud`. */
 export const DEFAULT_RESOURCE = 'urn:agentcore-identity:testkit:api';
-/** RFC 8693 token exchange grant (allowed for the web client). */
+/** RFC 8693 token exchange grant (allowed for the web client and testkit-iam). */
 export const TOKEN_EXCHANGE_GRANT = 'urn:ietf:params:oauth:grant-type:token-exchange';
 /** RFC 7523 JWT authorization grant (allowed for the web client and testkit-iam). */
 export const JWT_BEARER_GRANT = 'urn:ietf:params:oauth:grant-type:jwt-bearer';
@@ -74,6 +85,9 @@ const BASE_SCOPES = ['openid', 'profile', 'email', 'offline_access', 'read', 'wr
 
 const port = Number.parseInt(process.env.PORT ?? '0', 10);
 const workloadJwksUri = process.env.WORKLOAD_JWKS_URI || undefined;
+const JWKS_SUFFIX = '/.well-known/jwks.json';
+const workloadIssuer = process.env.WORKLOAD_ISSUER
+  || (workloadJwksUri?.endsWith(JWKS_SUFFIX) ? workloadJwksUri.slice(0, -JWKS_SUFFIX.length) : undefined);
 const accessTokenTtl = Number.parseInt(process.env.ACCESS_TOKEN_TTL ?? '600', 10);
 if (!Number.isInteger(port) || port < 0 || port > 65535) {
   throw new Error(`invalid PORT: ${process.env.PORT}`);
@@ -163,7 +177,8 @@ const configuration = {
     {
       client_id: WEB_CLIENT_ID,
       client_secret: WEB_CLIENT_SECRET,
-      grant_types: ['authorization_code', 'refresh_token', TOKEN_EXCHANGE_GRANT, JWT_BEARER_GRANT],
+      grant_types: ['authorization_code', 'refresh_token', 'client_credentials', TOKEN_EXCHANGE_GRANT,
+        JWT_BEARER_GRANT],
       response_types: ['code'],
       // Placeholder: any loopback redirect URI is allowed, see redirectUriAllowed below.
       redirect_uris: ['http://127.0.0.1/callback'],
@@ -171,9 +186,11 @@ const configuration = {
     },
     ...(workloadJwksUri ? [{
       client_id: IAM_CLIENT_ID,
-      grant_types: ['client_credentials', JWT_BEARER_GRANT],
-      response_types: [],
-      redirect_uris: [],
+      grant_types: ['client_credentials', 'authorization_code', 'refresh_token', TOKEN_EXCHANGE_GRANT,
+        JWT_BEARER_GRANT],
+      response_types: ['code'],
+      // Placeholder: any loopback redirect URI is allowed, see redirectUriAllowed below.
+      redirect_uris: ['http://127.0.0.1/callback'],
       token_endpoint_auth_method: 'private_key_jwt',
       token_endpoint_auth_signing_alg: 'RS256',
       jwks_uri: workloadJwksUri,
@@ -277,7 +294,7 @@ const isLoopbackHttp = (value) => {
 };
 const redirectUriAllowed = provider.Client.prototype.redirectUriAllowed;
 provider.Client.prototype.redirectUriAllowed = function testkitRedirectUriAllowed(value) {
-  if (this.clientId === WEB_CLIENT_ID && isLoopbackHttp(value)) return true;
+  if ((this.clientId === WEB_CLIENT_ID || this.clientId === IAM_CLIENT_ID) && isLoopbackHttp(value)) return true;
   return redirectUriAllowed.call(this, value);
 };
 
@@ -314,6 +331,62 @@ function verifyOwnJwt(token, name = 'subject_token') {
 }
 const SUBJECT_TYPES = ['urn:ietf:params:oauth:token-type:jwt', 'urn:ietf:params:oauth:token-type:access_token',
   'urn:ietf:params:oauth:token-type:id_token'];
+
+/** The parts of a compact JWS: header and claims decoded, the signing input, the signature. */
+function decodeJwt(token, name) {
+  const parts = typeof token === 'string' ? token.split('.') : [];
+  if (parts.length !== 3) throw exchangeError('invalid_grant', `${name} is not a JWT`);
+  try {
+    return {
+      header: JSON.parse(Buffer.from(parts[0], 'base64url').toString('utf8')),
+      claims: JSON.parse(Buffer.from(parts[1], 'base64url').toString('utf8')),
+      signed: Buffer.from(`${parts[0]}.${parts[1]}`),
+      signature: Buffer.from(parts[2], 'base64url'),
+    };
+  } catch {
+    throw exchangeError('invalid_grant', `${name} is not a JWT`);
+  }
+}
+
+/**
+ * Verifies an RFC 8693 actor token: one of this provider's own JWTs (e.g. a client_credentials
+ * access token), or a JWT of WORKLOAD_ISSUER signed with a key of WORKLOAD_JWKS_URI (fetched on
+ * every use: the workload's keys may change between runs) whose `aud` names this provider.
+ */
+async function verifyActorToken(ctx, token, type) {
+  if (!type) throw exchangeError('invalid_request', 'actor_token_type is required with actor_token');
+  if (!SUBJECT_TYPES.includes(type)) throw exchangeError('invalid_request', 'unsupported actor_token_type');
+  const { header, claims, signed, signature } = decodeJwt(token, 'actor_token');
+  if (claims.iss === issuer) return verifyOwnJwt(token, 'actor_token');
+  if (!workloadIssuer || claims.iss !== workloadIssuer) {
+    throw exchangeError('invalid_grant', 'actor_token was not issued by a trusted issuer');
+  }
+  const response = await globalThis.fetch(workloadJwksUri);
+  if (!response.ok) throw new Error(`workload JWKS answered HTTP ${response.status}`);
+  const { keys = [] } = await response.json();
+  const jwk = keys.find((k) => k.kid === header.kid);
+  if (!jwk) throw exchangeError('invalid_grant', 'actor_token is not signed with a key of its issuer (unknown kid)');
+  if (jwk.alg && jwk.alg !== header.alg) throw exchangeError('invalid_grant', 'actor_token: alg does not match its key');
+  const key = createPublicKey({ key: jwk, format: 'jwk' });
+  let valid;
+  if (header.alg === 'RS256') {
+    valid = verify('RSA-SHA256', signed, key, signature);
+  } else if (header.alg === 'ES384') {
+    valid = verify('sha384', signed, { key, dsaEncoding: 'ieee-p1363' }, signature);
+  } else {
+    throw exchangeError('invalid_grant', 'actor_token: unsupported alg');
+  }
+  if (!valid) throw exchangeError('invalid_grant', 'actor_token signature is invalid');
+  if (typeof claims.exp !== 'number' || claims.exp <= Date.now() / 1000) {
+    throw exchangeError('invalid_grant', 'actor_token has expired');
+  }
+  const audiences = Array.isArray(claims.aud) ? claims.aud : [claims.aud];
+  if (!audiences.includes(issuer) && !audiences.includes(ctx.oidc.urlFor('token'))) {
+    throw exchangeError('invalid_grant', 'actor_token audience is not this provider');
+  }
+  if (typeof claims.sub !== 'string' || !claims.sub) throw exchangeError('invalid_grant', 'actor_token has no sub');
+  return claims;
+}
 provider.registerGrantType(TOKEN_EXCHANGE_GRANT, async (ctx) => {
   try {
     await tokenExchange(ctx);
@@ -337,6 +410,16 @@ async function tokenExchange(ctx) {
     throw exchangeError('invalid_request', 'unsupported requested_token_type');
   }
   const subject = verifyOwnJwt(params.subject_token);
+  let act = { sub: client.clientId };
+  if (params.actor_token) {
+    const actor = await verifyActorToken(ctx, params.actor_token, params.actor_token_type);
+    act = { sub: actor.sub, iss: actor.iss };
+    if (actor.client_id) act.client_id = actor.client_id;
+    if (actor.act) act.act = actor.act;
+    console.error(`testkit idp: actor_token accepted: iss=${actor.iss} sub=${actor.sub} scope=${actor.scope ?? ''}`);
+  } else if (params.actor_token_type) {
+    throw exchangeError('invalid_request', 'actor_token_type given without actor_token');
+  }
   const list = (value) => (Array.isArray(value) ? value : value ? [value] : []);
   const audiences = [...list(params.audience), ...list(params.resource)];
   const now = Math.floor(Date.now() / 1000);
@@ -345,7 +428,7 @@ async function tokenExchange(ctx) {
     sub: subject.sub,
     aud: audiences.length === 0 ? DEFAULT_RESOURCE : audiences.length === 1 ? audiences[0] : audiences,
     client_id: client.clientId,
-    act: { sub: client.clientId },
+    act,
     scope: params.scope ?? '',
     iat: now,
     exp: now + accessTokenTtl,

@@ -52,20 +52,32 @@ pub const M2M_CLIENT_SECRET: &str = "testkit-m2m-secret";
 pub const M2M_POST_CLIENT_ID: &str = "testkit-m2m-post";
 /// Client secret of [`M2M_POST_CLIENT_ID`].
 pub const M2M_POST_CLIENT_SECRET: &str = "testkit-m2m-post-secret";
-/// Client id of the web client (grants `authorization_code`, `refresh_token` and RFC 8693
-/// [`TOKEN_EXCHANGE_GRANT`], authenticates with `client_secret_basic`). Any redirect URI on `http://127.0.0.1:<port>` or
+/// Client id of the web client (grants `authorization_code`, `refresh_token`, RFC 8693
+/// [`TOKEN_EXCHANGE_GRANT`], [`JWT_BEARER_GRANT`] and `client_credentials` (for an M2M actor token of
+/// its own token exchanges), authenticates with `client_secret_basic`). Any redirect URI on `http://127.0.0.1:<port>` or
 /// `http://localhost:<port>` is accepted; PKCE (S256) is accepted but not required.
 pub const WEB_CLIENT_ID: &str = "testkit-web";
 /// Client secret of [`WEB_CLIENT_ID`].
 pub const WEB_CLIENT_SECRET: &str = "testkit-web-secret";
 /// Resource indicator used when a request names none: the `aud` of the JWT access tokens.
 pub const DEFAULT_AUDIENCE: &str = "urn:agentcore-identity:testkit:api";
-/// RFC 8693 token-exchange grant type, allowed for the web client. The `subject_token` must be a
+/// RFC 8693 token-exchange grant type, allowed for the web client and [`IAM_CLIENT_ID`]. The `subject_token` must be a
 /// JWT issued by this provider: its RS256 signature is verified with the provider's own signing
 /// key, `iss` must be the issuer, `exp` in the future and `sub` present. The answer is an RS256 JWT
 /// access token with `sub` = the subject's `sub`, `client_id` and `act.sub` = the exchanging
 /// client, `aud` = the requested `audience`/`resource` (else [`DEFAULT_AUDIENCE`]) and the requested
 /// `scope`. A bad subject token answers 400 `invalid_grant` with an `error_description`.
+///
+/// An `actor_token` (its `actor_token_type` one of the `access_token`, `jwt` or `id_token` token
+/// types) is verified as well: either a JWT of this provider (as the subject token; e.g. a
+/// `client_credentials` access token) or a JWT of the workload issuer
+/// ([`TestIdpBuilder::workload_issuer`]) verified with the keys at
+/// [`TestIdpBuilder::workload_jwks_uri`] (RS256 or ES384, key chosen by `kid`, `exp` in the future,
+/// `aud` = the issuer or the token endpoint, a `sub`). The issued token's `act` then names the actor
+/// (RFC 8693 section 4.1): `sub` and `iss` of the actor token, its `client_id` when it has one, and
+/// its own `act` nested. A bad actor token answers 400 `invalid_grant`. Every accepted actor token
+/// is logged to the provider's stderr ([`TestIdp::stderr`]) as
+/// `testkit idp: actor_token accepted: iss=.. sub=.. scope=..` (never the token itself).
 pub const TOKEN_EXCHANGE_GRANT: &str = "urn:ietf:params:oauth:grant-type:token-exchange";
 /// RFC 7523 JWT authorization grant type, allowed for the web client and [`IAM_CLIENT_ID`]. The
 /// `assertion` must be a JWT issued by this provider, verified as [`TOKEN_EXCHANGE_GRANT`]'s
@@ -76,7 +88,8 @@ pub const TOKEN_EXCHANGE_GRANT: &str = "urn:ietf:params:oauth:grant-type:token-e
 pub const JWT_BEARER_GRANT: &str = "urn:ietf:params:oauth:grant-type:jwt-bearer";
 /// Client id of the client that authenticates with `private_key_jwt` (RS256) against the JWKS
 /// given to [`TestIdpBuilder::workload_jwks_uri`] (registered only then; no secret). Grants
-/// `client_credentials` and [`JWT_BEARER_GRANT`]. oidc-provider requires the assertion's `iss`
+/// `client_credentials`, `authorization_code` and `refresh_token` (any loopback redirect URI, as
+/// the web client), [`TOKEN_EXCHANGE_GRANT`] and [`JWT_BEARER_GRANT`]. oidc-provider requires the assertion's `iss`
 /// to be this client id, its `aud` the issuer or the token endpoint, a `jti` (single use) and an
 /// `exp`.
 pub const IAM_CLIENT_ID: &str = "testkit-iam";
@@ -126,6 +139,7 @@ impl fmt::Debug for TestIdp {
 pub struct TestIdpBuilder {
     access_token_ttl: Option<Duration>,
     workload_jwks_uri: Option<String>,
+    workload_issuer: Option<String>,
 }
 
 impl TestIdpBuilder {
@@ -139,8 +153,16 @@ impl TestIdpBuilder {
     /// Registers the client [`IAM_CLIENT_ID`], authenticating with `private_key_jwt` against the
     /// keys at `jwks_uri` (e.g. agentcore-identity-local's STS JWKS,
     /// `{endpoint}/.well-known/jwks.json`), fetched when the client first authenticates.
+    /// Actor tokens of the workload issuer ([`TOKEN_EXCHANGE_GRANT`]) are verified with these keys.
     pub fn workload_jwks_uri(mut self, jwks_uri: impl Into<String>) -> Self {
         self.workload_jwks_uri = Some(jwks_uri.into());
+        self
+    }
+
+    /// The `iss` of the actor tokens verified with [`Self::workload_jwks_uri`]'s keys. Default: that
+    /// URL without its `/.well-known/jwks.json` suffix (agentcore-identity-local's issuer).
+    pub fn workload_issuer(mut self, issuer: impl Into<String>) -> Self {
+        self.workload_issuer = Some(issuer.into());
         self
     }
 
@@ -171,6 +193,11 @@ impl TestIdpBuilder {
             command.env("WORKLOAD_JWKS_URI", uri);
         } else {
             command.env_remove("WORKLOAD_JWKS_URI");
+        }
+        if let Some(iss) = &self.workload_issuer {
+            command.env("WORKLOAD_ISSUER", iss);
+        } else {
+            command.env_remove("WORKLOAD_ISSUER");
         }
         let mut child = command
             .arg("idp.mjs")

@@ -522,3 +522,97 @@ async fn jwt_bearer_grant_verifies_its_assertion() {
         .unwrap();
     assert_eq!(response.status(), 400);
 }
+
+#[tokio::test]
+async fn token_exchange_verifies_an_actor_token_and_names_it_in_act() {
+    let idp = TestIdp::start().await;
+    let user = idp.user_jwt("dora").await;
+    let exchange = agentcore_identity_testkit::TOKEN_EXCHANGE_GRANT;
+    const JWT: &str = "urn:ietf:params:oauth:token-type:jwt";
+    const ACCESS: &str = "urn:ietf:params:oauth:token-type:access_token";
+    // The web client's own client-credentials token as the actor.
+    let (status, body) = token_request(
+        &idp,
+        &[("grant_type", "client_credentials"), ("scope", "write")],
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    let actor = body["access_token"].as_str().unwrap().to_string();
+    let (status, body) = token_request(
+        &idp,
+        &[
+            ("grant_type", exchange),
+            ("subject_token", user.as_str()),
+            ("subject_token_type", JWT),
+            ("actor_token", actor.as_str()),
+            ("actor_token_type", ACCESS),
+        ],
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    let c = claims(body["access_token"].as_str().unwrap());
+    assert_eq!(c["sub"], "dora");
+    assert_eq!(
+        c["act"],
+        serde_json::json!({ "sub": WEB_CLIENT_ID, "client_id": WEB_CLIENT_ID, "iss": idp.issuer() })
+    );
+    // Without an actor token, `act` is the exchanging client.
+    let (status, body) = token_request(
+        &idp,
+        &[
+            ("grant_type", exchange),
+            ("subject_token", user.as_str()),
+            ("subject_token_type", JWT),
+        ],
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    let c = claims(body["access_token"].as_str().unwrap());
+    assert_eq!(c["act"], serde_json::json!({ "sub": WEB_CLIENT_ID }));
+
+    // A tampered actor signature, a missing actor_token_type, and a foreign issuer (no workload
+    // issuer configured) are refused.
+    let (head, sig) = actor.rsplit_once('.').unwrap();
+    let mid = sig.len() / 2;
+    let flipped = if &sig[mid..=mid] == "A" { 'B' } else { 'A' };
+    let forged = format!("{head}.{}{flipped}{}", &sig[..mid], &sig[mid + 1..]);
+    let foreign_claims = URL_SAFE_NO_PAD.encode(
+        serde_json::json!({ "iss": "http://127.0.0.1:9", "sub": "x", "exp": 4102444800u64 })
+            .to_string(),
+    );
+    let foreign = format!("{}.{foreign_claims}.{sig}", head.split('.').next().unwrap());
+    for (token, kind, error, description) in [
+        (
+            forged.as_str(),
+            Some(ACCESS),
+            "invalid_grant",
+            "actor_token signature is invalid",
+        ),
+        (
+            actor.as_str(),
+            None,
+            "invalid_request",
+            "actor_token_type is required with actor_token",
+        ),
+        (
+            foreign.as_str(),
+            Some(JWT),
+            "invalid_grant",
+            "actor_token was not issued by a trusted issuer",
+        ),
+    ] {
+        let mut form = vec![
+            ("grant_type", exchange),
+            ("subject_token", user.as_str()),
+            ("subject_token_type", JWT),
+            ("actor_token", token),
+        ];
+        if let Some(kind) = kind {
+            form.push(("actor_token_type", kind));
+        }
+        let (status, body) = token_request(&idp, &form).await;
+        assert_eq!(status, 400, "{body}");
+        assert_eq!(body["error"], error, "{body}");
+        assert_eq!(body["error_description"], description, "{body}");
+    }
+}

@@ -4,8 +4,9 @@
 //! name re-resolves to 127.0.0.1 and the browser sends that name. No cross-site browser request
 //! (an `Origin` of another origin, `Sec-Fetch-Site: cross-site` or `same-site`) reaches the API;
 //! the browser routes (authorize, callback) stay navigable with GET from the provider's site but
-//! take nothing else cross-site. Refusals are 403 `AccessDeniedException`, logged without
-//! secrets (no query string, no header but the offending one, cut short).
+//! take nothing else cross-site. Refusals are 403 `AccessDeniedException` (at `/`, where STS is
+//! served, STS's XML error `AccessDenied`, the shape STS clients parse), logged without secrets
+//! (no query string, no header but the offending one, cut short).
 
 use std::net::IpAddr;
 use std::sync::Arc;
@@ -129,7 +130,12 @@ pub(crate) async fn check(State(g): State<Arc<Guard>>, req: Request, next: Next)
                 sec_fetch_site = %shown(&req, "sec-fetch-site"),
                 "request refused: {why}"
             );
-            ApiError::access_denied(format!("Request refused: {why}")).into_response()
+            let e = ApiError::access_denied(format!("Request refused: {why}"));
+            if req.uri().path() == "/" {
+                super::sts::xml_error(e)
+            } else {
+                e.into_response()
+            }
         }
     }
 }

@@ -198,6 +198,7 @@ pub(crate) fn xml_error(e: ApiError) -> Response {
         "InvalidSignatureException" => "SignatureDoesNotMatch",
         "UnrecognizedClientException" => "InvalidClientTokenId",
         "IncompleteSignatureException" => "IncompleteSignature",
+        "AccessDeniedException" => "AccessDenied",
         other => other,
     };
     let kind = if e.status.is_server_error() {
