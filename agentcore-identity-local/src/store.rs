@@ -891,6 +891,10 @@ pub(crate) struct Oauth2ProviderRecord {
     pub(crate) client_id: Option<String>,
     pub(crate) client_secret: Option<Sensitive>,
     pub(crate) client_secret_source: Option<String>,
+    /// `clientSecretConfig.jsonKey`, echoed as `clientSecretJsonKey` (absent in stores written
+    /// before it was kept).
+    #[serde(default)]
+    pub(crate) client_secret_json_key: Option<String>,
     pub(crate) discovery: Discovery,
     /// Metadata fetched from the discovery URL, cached.
     pub(crate) discovered: Option<Metadata>,

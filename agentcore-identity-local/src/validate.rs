@@ -885,6 +885,8 @@ pub(crate) struct Oauth2ProviderInput {
     pub(crate) client_id: Option<String>,
     pub(crate) client_secret: Option<Sensitive>,
     pub(crate) client_secret_source: Option<String>,
+    /// `clientSecretConfig.jsonKey` (a secret held in Secrets Manager).
+    pub(crate) client_secret_json_key: Option<String>,
     pub(crate) discovery_url: Option<String>,
     pub(crate) metadata: Option<Metadata>,
     pub(crate) tenant_id: Option<String>,
@@ -930,6 +932,7 @@ pub(crate) fn parse_oauth2_provider(
         client_id: None,
         client_secret: None,
         client_secret_source: None,
+        client_secret_json_key: None,
         discovery_url: None,
         metadata: None,
         tenant_id: None,
@@ -963,7 +966,7 @@ pub(crate) fn parse_oauth2_provider(
                 if let Some(sc) = c.object(cfg, &p, "clientSecretConfig", false) {
                     let sp = format!("{p}.clientSecretConfig");
                     c.str(sc, &sp, "secretId", &SECRET_ID, true);
-                    c.str(sc, &sp, "jsonKey", &JSON_KEY, true);
+                    out.client_secret_json_key = c.str(sc, &sp, "jsonKey", &JSON_KEY, true);
                 }
                 out.client_secret_source =
                     c.str(cfg, &p, "clientSecretSource", &SECRET_SOURCE, false);

@@ -244,6 +244,7 @@ async fn secrets_held_in_secrets_manager() {
         .await
         .unwrap();
     assert_eq!(got.client_secret_source, Some(SecretSource::External));
+    assert_eq!(got.client_secret_json_key.as_deref(), Some("secret"));
 
     // A managed secret is reported as such (or not at all, as AWS may omit the default).
     c.create_oauth2_credential_provider(

@@ -435,6 +435,7 @@ fn oauth2_json(st: &AppState, p: &Oauth2ProviderRecord, full: bool) -> Value {
     let mut v = json!({
         "clientSecretArn": {"secretArn": p.secret_arn},
         "clientSecretSource": p.client_secret_source,
+        "clientSecretJsonKey": p.client_secret_json_key,
         "name": p.name,
         "credentialProviderArn": p.arn,
         "callbackUrl": st.callback_url(),
@@ -482,6 +483,7 @@ pub(super) async fn create_oauth2_provider(
         client_id: input.client_id,
         client_secret: input.client_secret,
         client_secret_source: input.client_secret_source,
+        client_secret_json_key: input.client_secret_json_key,
         discovery,
         discovered,
         client_auth_method: input.client_auth_method,
@@ -572,6 +574,9 @@ pub(super) async fn update_oauth2_provider(
                 }
                 if input.client_secret_source.is_some() {
                     rec.client_secret_source = input.client_secret_source.clone();
+                }
+                if input.client_secret_json_key.is_some() {
+                    rec.client_secret_json_key = input.client_secret_json_key.clone();
                 }
                 if rec.discovery != discovery || discovered.is_some() {
                     rec.discovered = discovered;
