@@ -150,7 +150,7 @@ impl<T: Tool + fmt::Debug + Clone + 'static> AddTool for T {
 
 impl Agent {
     /// Builds the agent for `config` with `api_key`, the system prompt and the tools. Makes no
-    /// request (the model client shares rig's process-wide HTTP client).
+    /// request (the model client shares the process-wide [`crate::http::client`]).
     pub fn new(
         config: &Config,
         api_key: SecretString,
@@ -165,7 +165,7 @@ impl Agent {
                 if let Some(url) = base_url {
                     c = c.with_base_url(url);
                 }
-                (c.client(), config.model.clone())
+                (c.connect(crate::http::client()), config.model.clone())
             }
             ModelProvider::Azure {
                 endpoint,
@@ -177,7 +177,7 @@ impl Agent {
                 OpenAIConfig::with_key(&openai::wire::AZURE, key)
                     .with_base_url(endpoint)
                     .with_api_version(api_version)
-                    .client(),
+                    .connect(crate::http::client()),
                 deployment.clone(),
             ),
         };

@@ -26,6 +26,7 @@
 pub mod agent;
 pub mod calculator;
 pub mod config;
+pub mod http;
 pub mod identity;
 pub mod tools;
 

@@ -154,15 +154,15 @@ pub enum WeatherError {
 pub struct LiveWeather {
     url: String,
     identity: IdentityClient,
-    /// rig's shared reqwest client (`None` if reqwest could not build one, e.g. without a CA
-    /// store: then every call reports it).
+    /// The agent's shared reqwest client ([`crate::http::client`]; `None` if reqwest could not
+    /// build one: then every call reports it).
     http: Option<rig_reqwest::reqwest::Client>,
 }
 
 impl LiveWeather {
     /// A tool asking the weather service at `url`, with keys obtained through `identity`.
     pub fn new(url: impl Into<String>, identity: IdentityClient) -> Self {
-        let http = rig_reqwest::ReqwestClient::default().inner().cloned();
+        let http = crate::http::client().inner().cloned();
         Self {
             url: url.into(),
             identity,
