@@ -183,7 +183,7 @@ def table(args):
     names = [n for n in ["python", "rust"] if n in by] + [n for n in by if n not in ("python", "rust")]
     fmt_ms = lambda v: "n/a" if v is None else (f"{v:,.0f} ms" if v >= 100 else f"{v:.1f} ms" if v >= 1 else f"{v * 1000:.0f} µs")
     label = {"python": "tutorial's Python agent (BedrockAgentCoreApp + Strands + LiteLLM + @requires_api_key)",
-             "rust": "Rust example (release)"}
+             "rust": "Rust example (dist profile)"}
     print("| | " + " | ".join(label.get(n, n) for n in names) + " |")
     print("|---|" + "---|" * len(names))
     print("| exec -> first `/ping` 200 | " + " | ".join(fmt_ms(by[n]["ready_ms"]) for n in names) + " |")

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Cold start, side by side: the outbound-auth tutorial's Python agent (BedrockAgentCoreApp +
 # Strands + LiteLLM + @requires_api_key, bench/coldstart_agent.py) and the Rust example
-# (examples/openai-weather-agent, release build), N fresh processes each, against one
+# (examples/openai-weather-agent, `--profile dist`: the deployable build), N fresh processes each, against one
 # `agentcore-identity-local` (release build) and one OpenAI-compatible stand-in
 # (bench/model_stand_in.py, loopback) that answers only the key stored in the vault.
 #
@@ -23,14 +23,14 @@ VENV=${COLDSTART_VENV:-$ROOT/bench/.venv-coldstart}
 PY_PACKAGES=(bedrock-agentcore==1.25.0 strands-agents==1.62.0 strands-agents-tools==0.8.10 litellm==1.110.2)
 
 if [ -z "${AGENT_BIN:-}" ] || [ -z "${SERVICE_BIN:-}" ]; then
-  echo "==> building openai-weather-agent and agentcore-identity-local (release)" >&2
+  echo "==> building openai-weather-agent (dist profile) and agentcore-identity-local (release)" >&2
   # two builds, so each binary gets its own feature set (as `cargo build -p` for one crate would)
-  cargo build --release -q -p openai-weather-agent
+  cargo build --profile dist -q -p openai-weather-agent
   cargo build --release -q -p agentcore-identity-local
 fi
 TARGET_DIR=$(cargo metadata --format-version 1 --no-deps | python3 -c 'import json,sys; print(json.load(sys.stdin)["target_directory"])')
 # AGENT_BIN=... SERVICE_BIN=...: measure other builds (e.g. a copy of an earlier one); no build then.
-AGENT_BIN=${AGENT_BIN:-$TARGET_DIR/release/openai-weather-agent}
+AGENT_BIN=${AGENT_BIN:-$TARGET_DIR/dist/openai-weather-agent}
 SERVICE_BIN=${SERVICE_BIN:-$TARGET_DIR/release/agentcore-identity-local}
 ls -l "$AGENT_BIN" | awk '{printf "    openai-weather-agent: %.1f MiB\n", $5/1048576}' >&2
 
