@@ -101,8 +101,13 @@ fn rewrite(args: &Args, mut item: ItemFn) -> syn::Result<TokenStream> {
         push(syn::Error::new_spanned(
             item.sig.fn_token,
             format!(
-                "`#[{attr}]` needs an `async fn`: getting {} awaits the identity service",
-                what(kind)
+                "`#[{attr}]` needs an `async fn`: getting {} awaits {}",
+                what(kind),
+                if kind == Kind::IamToken {
+                    "AWS STS"
+                } else {
+                    "the identity service"
+                }
             ),
         ));
     }
