@@ -41,6 +41,14 @@ pub fn decode_and_validate(op: u8, body: &[u8]) -> u16 {
 }
 
 fn run(op: Op, body: &[u8]) -> Result<(), ApiError> {
+    if op == Op::GetWebIdentityToken {
+        // awsQuery: a form, not JSON.
+        let form =
+            crate::http::sts::QueryForm::parse(Some("application/x-www-form-urlencoded"), body)?;
+        form.action()?;
+        crate::http::sts::check_web_identity_token(&form)?;
+        return Ok(());
+    }
     let b: Map<String, Value> = if body.iter().all(u8::is_ascii_whitespace) {
         Map::new()
     } else {
@@ -112,6 +120,24 @@ fn run(op: Op, body: &[u8]) -> Result<(), ApiError> {
         Op::UpdateOauth2CredentialProvider => {
             v::parse_oauth2_provider(&b, false)?;
         }
+        Op::TagResource => {
+            v::parse_tags(&b)?;
+        }
+        Op::UntagResource | Op::ListTagsForResource => {
+            v::parse_resource_arn(
+                "arn:aws:bedrock-agentcore:us-east-1:000000000000:token-vault/default",
+            )?;
+        }
+        Op::GetTokenVault => {
+            v::parse_token_vault_id(&b, false)?;
+        }
+        Op::SetTokenVaultCMK => {
+            v::parse_set_cmk(&b)?;
+        }
+        Op::ResetTokenVaultKeyMaterial => {
+            v::parse_token_vault_id(&b, true)?;
+        }
+        Op::GetWebIdentityToken => {}
     }
     Ok(())
 }

@@ -24,6 +24,10 @@ const TOKEN_EXCHANGE_GRANT: &str = "urn:ietf:params:oauth:grant-type:token-excha
 const JWT_TOKEN_TYPE: &str = "urn:ietf:params:oauth:token-type:jwt";
 /// RFC 8693 token type asked for.
 const ACCESS_TOKEN_TYPE: &str = "urn:ietf:params:oauth:token-type:access_token";
+/// RFC 7523 authorization grant (the user's JWT as the assertion).
+const JWT_BEARER_GRANT: &str = "urn:ietf:params:oauth:grant-type:jwt-bearer";
+/// RFC 7523 client assertion type.
+const JWT_BEARER_CLIENT_ASSERTION: &str = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer";
 
 /// Largest outbound answer read (a discovery document, a JWKS, a token response).
 pub(crate) const MAX_OUTBOUND_BODY: usize = 256 * 1024;
@@ -38,6 +42,25 @@ pub(crate) struct ClientCfg<'a> {
     pub(crate) metadata: &'a Metadata,
     /// true: client_secret_post; false: client_secret_basic.
     pub(crate) post: bool,
+    /// A client assertion (RFC 7523 section 2.2): when set, the client authenticates with it
+    /// (`client_assertion_type` jwt-bearer) instead of a secret.
+    pub(crate) assertion: Option<Sensitive>,
+}
+
+impl ClientCfg<'_> {
+    /// The client assertion parameters, when the client authenticates with one.
+    fn assertion_params(&self) -> Vec<(String, String)> {
+        match &self.assertion {
+            Some(a) => vec![
+                (
+                    "client_assertion_type".into(),
+                    JWT_BEARER_CLIENT_ASSERTION.into(),
+                ),
+                ("client_assertion".into(), a.expose().to_string()),
+            ],
+            None => Vec::new(),
+        }
+    }
 }
 
 /// Talks to providers.
@@ -207,7 +230,10 @@ impl Idp {
             } else {
                 AuthType::BasicAuth
             });
-        if let Some(s) = cfg.client_secret.filter(|s| !s.expose().is_empty()) {
+        if let Some(s) = cfg
+            .client_secret
+            .filter(|s| cfg.assertion.is_none() && !s.expose().is_empty())
+        {
             c = c.set_client_secret(ClientSecret::new(s.expose().to_string()));
         }
         if let Some(r) = redirect {
@@ -255,6 +281,15 @@ impl Idp {
         scopes: &[String],
         extra: &[(String, String)],
     ) -> Result<TokenRecord, Error> {
+        if cfg.assertion.is_some() {
+            let mut form: Vec<(String, String)> =
+                vec![("grant_type".into(), "client_credentials".into())];
+            if !scopes.is_empty() {
+                form.push(("scope".into(), scopes.join(" ")));
+            }
+            form.extend(extra.iter().cloned());
+            return self.form_grant(cfg, form, "client credentials grant").await;
+        }
         let c = self.client(cfg, None)?;
         let mut req = c
             .exchange_client_credentials()
@@ -304,7 +339,7 @@ impl Idp {
         let mut req = c
             .exchange_code(AuthorizationCode::new(code.to_string()))
             .set_pkce_verifier(PkceCodeVerifier::new(verifier.expose().to_string()));
-        for (k, v) in extra {
+        for (k, v) in extra.iter().cloned().chain(cfg.assertion_params()) {
             req = req.add_extra_param(k.clone(), v.clone());
         }
         let r = req.request_async(&self.http).await.map_err(token_error)?;
@@ -319,11 +354,11 @@ impl Idp {
     ) -> Result<TokenRecord, Error> {
         let c = self.client(cfg, None)?;
         let rt = RefreshToken::new(refresh.expose().to_string());
-        let r = c
-            .exchange_refresh_token(&rt)
-            .request_async(&self.http)
-            .await
-            .map_err(token_error)?;
+        let mut req = c.exchange_refresh_token(&rt);
+        for (k, v) in cfg.assertion_params() {
+            req = req.add_extra_param(k, v);
+        }
+        let r = req.request_async(&self.http).await.map_err(token_error)?;
         Ok(into_record(r, Some(refresh)))
     }
 
@@ -337,9 +372,6 @@ impl Idp {
         scopes: &[String],
         extra: &[(String, String)],
     ) -> Result<TokenRecord, Error> {
-        let url = url::Url::parse(&cfg.metadata.token_endpoint).map_err(|_| {
-            Error::Refused("The credential provider's token endpoint is not a valid URL".into())
-        })?;
         let mut form: Vec<(String, String)> = vec![
             ("grant_type".into(), TOKEN_EXCHANGE_GRANT.into()),
             ("subject_token".into(), subject_token.expose().to_string()),
@@ -350,6 +382,40 @@ impl Idp {
             form.push(("scope".into(), scopes.join(" ")));
         }
         form.extend(extra.iter().cloned());
+        self.form_grant(cfg, form, "token exchange").await
+    }
+
+    /// RFC 7523 JWT authorization grant: `assertion` = the user's JWT; client authentication
+    /// as configured. A provider error keeps only its `error` and `error_description`.
+    pub(crate) async fn jwt_bearer(
+        &self,
+        cfg: &ClientCfg<'_>,
+        assertion: &Sensitive,
+        scopes: &[String],
+        extra: &[(String, String)],
+    ) -> Result<TokenRecord, Error> {
+        let mut form: Vec<(String, String)> = vec![
+            ("grant_type".into(), JWT_BEARER_GRANT.into()),
+            ("assertion".into(), assertion.expose().to_string()),
+        ];
+        if !scopes.is_empty() {
+            form.push(("scope".into(), scopes.join(" ")));
+        }
+        form.extend(extra.iter().cloned());
+        self.form_grant(cfg, form, "JWT authorization grant").await
+    }
+
+    /// A token request with the grant's `form`, authenticating the client as configured: a
+    /// client assertion, client_secret_basic, client_secret_post, or just `client_id`.
+    async fn form_grant(
+        &self,
+        cfg: &ClientCfg<'_>,
+        mut form: Vec<(String, String)>,
+        what: &str,
+    ) -> Result<TokenRecord, Error> {
+        let url = url::Url::parse(&cfg.metadata.token_endpoint).map_err(|_| {
+            Error::Refused("The credential provider's token endpoint is not a valid URL".into())
+        })?;
         let secret = cfg
             .client_secret
             .map(Sensitive::expose)
@@ -359,6 +425,10 @@ impl Idp {
             .post(url)
             .header(reqwest::header::ACCEPT, "application/json");
         match (cfg.post, secret) {
+            _ if cfg.assertion.is_some() => {
+                form.push(("client_id".into(), cfg.client_id.to_string()));
+                form.extend(cfg.assertion_params());
+            }
             (false, Some(secret)) => {
                 let enc = |v: &str| {
                     url::form_urlencoded::byte_serialize(v.as_bytes()).collect::<String>()
@@ -389,12 +459,12 @@ impl Idp {
                 .map(|d| format!(": {d}"))
                 .unwrap_or_else(|| format!(" (HTTP {})", status.as_u16()));
             return Err(Error::Denied(format!(
-                "The credential provider's token endpoint refused the token exchange: {error}{desc}"
+                "The credential provider's token endpoint refused the {what}: {error}{desc}"
             )));
         }
         let access = s("access_token").filter(|t| !t.is_empty()).ok_or_else(|| {
             Error::Internal(
-                "The credential provider's token endpoint answered the token exchange without an access_token".into(),
+                format!("The credential provider's token endpoint answered the {what} without an access_token"),
             )
         })?;
         let issued = Time::now();

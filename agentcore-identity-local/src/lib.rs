@@ -56,6 +56,7 @@ mod secret;
 mod service;
 mod state;
 mod store;
+mod sts;
 mod sweep;
 mod time;
 mod validate;

@@ -38,6 +38,10 @@ enum Command {
         /// Region used in ARNs when a request has no SigV4 credential scope.
         #[arg(long, default_value = "us-east-1")]
         region: String,
+        /// The local caller's principal ARN: `sub` of STS web identity tokens (default
+        /// arn:aws:iam::ACCOUNT_ID:role/agentcore-identity-local).
+        #[arg(long)]
+        principal_arn: Option<String>,
         /// Lifetime of USER_FEDERATION sessions, in seconds.
         #[arg(long, default_value_t = 600)]
         session_ttl_secs: u64,
@@ -104,6 +108,7 @@ async fn main() -> std::process::ExitCode {
         bind,
         account_id,
         region,
+        principal_arn,
         session_ttl_secs,
         workload_token_ttl_secs,
         public_url,
@@ -138,6 +143,9 @@ async fn main() -> std::process::ExitCode {
     }
     if let Some(d) = data_dir {
         b = b.data_dir(d);
+    }
+    if let Some(arn) = principal_arn {
+        b = b.principal_arn(arn);
     }
     if let Some(u) = public_url {
         b = b.public_url(u);

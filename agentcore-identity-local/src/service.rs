@@ -17,6 +17,7 @@ use crate::jwt::TrustedIssuer;
 use crate::secret::Sensitive;
 use crate::state::{AppState, Config};
 use crate::store;
+use crate::sts::StsSigner;
 
 /// Errors starting the service.
 #[derive(Debug, thiserror::Error)]
@@ -96,6 +97,7 @@ pub struct Builder {
     trusted_issuers: Vec<TrustedIssuer>,
     sweep_interval: Duration,
     key_file: Option<PathBuf>,
+    principal_arn: Option<String>,
     serve: ServeConfig,
 }
 
@@ -116,6 +118,7 @@ impl Default for Builder {
             trusted_issuers: Vec::new(),
             sweep_interval: DEFAULT_SWEEP_INTERVAL,
             key_file: None,
+            principal_arn: None,
             serve: ServeConfig::new(),
         }
     }
@@ -217,6 +220,14 @@ impl Builder {
         self
     }
 
+    /// The principal ARN of the local caller: the `sub` (and `principal_id`) of the web identity
+    /// tokens STS GetWebIdentityToken issues (default
+    /// `arn:aws:iam::{account_id}:role/agentcore-identity-local`).
+    pub fn principal_arn(mut self, arn: impl Into<String>) -> Self {
+        self.principal_arn = Some(arn.into());
+        self
+    }
+
     /// Verify SigV4 signatures: every API request must be signed with this access key and secret
     /// (403 `MissingAuthenticationTokenException` without a signature, `UnrecognizedClientException`
     /// for another access key, `InvalidSignatureException` for a wrong signature or a request time
@@ -289,7 +300,16 @@ impl Builder {
             .clone()
             .map(|u| u.trim_end_matches('/').to_string())
             .unwrap_or_else(|| format!("http://{host}:{}", local.port()));
+        let principal_arn = self.principal_arn.clone().unwrap_or_else(|| {
+            format!(
+                "arn:aws:iam::{}:role/agentcore-identity-local",
+                self.account_id
+            )
+        });
+        let sts = StsSigner::load_or_create(&store, &endpoint)
+            .map_err(|e| Error::Store(e.to_string()))?;
         let config = Config {
+            principal_arn,
             account_id: self.account_id,
             default_region: self.region,
             endpoint: endpoint.clone(),
@@ -298,7 +318,7 @@ impl Builder {
             outbound_timeout: self.outbound_timeout,
             trusted_issuers: self.trusted_issuers,
         };
-        let state = Arc::new(AppState::new(store, keys, config));
+        let state = Arc::new(AppState::new(store, keys, config, sts));
         if state.user_jwts.verifies() {
             tracing::info!(
                 issuers = state.config.trusted_issuers.len(),

@@ -8,6 +8,7 @@ use std::time::Duration;
 use crate::idp::Idp;
 use crate::jwt::{TrustedIssuer, UserJwts};
 use crate::store::{DerivedKeys, Store};
+use crate::sts::StsSigner;
 
 /// The domain's configuration.
 #[derive(Debug, Clone)]
@@ -26,6 +27,8 @@ pub(crate) struct Config {
     pub(crate) outbound_timeout: Duration,
     /// Issuers whose user JWTs are verified (none: signatures are not checked).
     pub(crate) trusted_issuers: Vec<TrustedIssuer>,
+    /// The principal ARN of the local caller (`sub` of STS web identity tokens).
+    pub(crate) principal_arn: String,
 }
 
 /// One async lock per vault key, so concurrent misses fetch once.
@@ -52,10 +55,12 @@ pub(crate) struct AppState {
     pub(crate) idp: Idp,
     pub(crate) user_jwts: UserJwts,
     pub(crate) flights: Flights,
+    /// The STS signer (GetWebIdentityToken, client assertions).
+    pub(crate) sts: StsSigner,
 }
 
 impl AppState {
-    pub(crate) fn new(store: Store, keys: DerivedKeys, config: Config) -> Self {
+    pub(crate) fn new(store: Store, keys: DerivedKeys, config: Config, sts: StsSigner) -> Self {
         let idp = Idp::new(config.outbound_timeout);
         let user_jwts = UserJwts::new(config.trusted_issuers.clone(), idp.http().clone());
         Self {
@@ -65,6 +70,7 @@ impl AppState {
             keys,
             config,
             flights: Flights::default(),
+            sts,
         }
     }
     /// The provider callback URL.

@@ -41,6 +41,13 @@ pub(crate) const KEY_FILE: &str = "master.key";
 #[error("storage error: {0}")]
 pub(crate) struct StoreError(String);
 
+impl StoreError {
+    /// A storage failure described by `message` (never stored data).
+    pub(crate) fn new(message: impl Into<String>) -> Self {
+        Self(message.into())
+    }
+}
+
 fn se(e: impl fmt::Display) -> StoreError {
     StoreError(e.to_string())
 }
@@ -56,10 +63,12 @@ pub(crate) enum Table {
     States,
     /// `{workload}\0{session key}`: the pending sessions of each workload identity.
     WorkloadSessions,
+    /// Token vaults (their KMS configuration and tags), by id.
+    TokenVaults,
 }
 
 impl Table {
-    pub(crate) const ALL: [Table; 7] = [
+    pub(crate) const ALL: [Table; 8] = [
         Table::Workloads,
         Table::ApiKeyProviders,
         Table::Oauth2Providers,
@@ -67,6 +76,7 @@ impl Table {
         Table::Sessions,
         Table::States,
         Table::WorkloadSessions,
+        Table::TokenVaults,
     ];
     /// The table's name in the database.
     pub(crate) fn name(self) -> &'static str {
@@ -78,6 +88,7 @@ impl Table {
             Table::Sessions => "sessions",
             Table::States => "oauth_states",
             Table::WorkloadSessions => "workload_sessions",
+            Table::TokenVaults => "token_vaults",
         }
     }
     fn def(self) -> TableDefinition<'static, &'static str, &'static [u8]> {
@@ -292,6 +303,33 @@ impl Store {
             },
             keys,
         ))
+    }
+
+    /// The service record `key` of the `meta` table (sealed like every value), made with `make`
+    /// and stored when absent. Blocking: for start-up.
+    pub(crate) fn meta_get_or_insert_with<T: Serialize + DeserializeOwned>(
+        &self,
+        key: &str,
+        make: impl FnOnce() -> Result<T, StoreError>,
+    ) -> Result<T, StoreError> {
+        let txn = self.db.begin_write().map_err(se)?;
+        let out = {
+            let mut t = txn.open_table(META).map_err(se)?;
+            let existing = t.get(key).map_err(se)?.map(|v| v.value().to_vec());
+            match existing {
+                Some(sealed) => self.open_raw("meta", key, &sealed)?,
+                None => {
+                    let value = make()?;
+                    let mut plain = serde_json::to_vec(&value).map_err(se)?;
+                    let sealed = self.seal_raw("meta", key, &plain);
+                    plain.zeroize();
+                    t.insert(key, sealed?.as_slice()).map_err(se)?;
+                    value
+                }
+            }
+        };
+        txn.commit().map_err(se)?;
+        Ok(out)
     }
 
     /// Runs `f` in one write transaction on the blocking pool; commits (fsync) only when `f`
@@ -862,6 +900,21 @@ pub(crate) struct Oauth2ProviderRecord {
     pub(crate) tags: Option<BTreeMap<String, String>>,
     pub(crate) created: Time,
     pub(crate) updated: Time,
+}
+
+/// A token vault: its KMS configuration (echoed; locally the store's own key encrypts it), its
+/// tags, and how many times its key material was reset.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub(crate) struct TokenVaultRecord {
+    pub(crate) id: String,
+    pub(crate) arn: String,
+    /// `CustomerManagedKey` or `ServiceManagedKey`.
+    pub(crate) key_type: String,
+    pub(crate) kms_key_arn: Option<String>,
+    pub(crate) tags: Option<BTreeMap<String, String>>,
+    /// Key-material generation: 0 at creation, +1 per ResetTokenVaultKeyMaterial.
+    pub(crate) generation: u64,
+    pub(crate) last_modified: Time,
 }
 
 /// A token in the vault.

@@ -78,6 +78,25 @@ pub(crate) const CLIENT_SECRET: Str = s(0, 2048, None);
 pub(crate) const TENANT_ID: Str = s(1, 2048, None);
 pub(crate) const TAG_KEY: Str = s(1, 128, Some(r"[a-zA-Z0-9\s._:/=+@-]*"));
 pub(crate) const TAG_VALUE: Str = s(0, 256, Some(r"[a-zA-Z0-9\s._:/=+@-]*"));
+/// `TaggableResourcesArn`, widened where the model's own ARNs would not match it: the service
+/// slot also takes `acps` (the credential provider ARNs' service) and resource types may hold
+/// digits (`oauth2credentialprovider`).
+pub(crate) const TAGGABLE_ARN: Str = s(
+    20,
+    1011,
+    Some(
+        r"arn:(?:[^:]+)?:(?:bedrock-agentcore|acps):[a-z0-9-]+:[0-9]{12}:([a-z0-9-]+/[^/]+)(?:/[a-z0-9-]+/[^/]+)*",
+    ),
+);
+pub(crate) const TOKEN_VAULT_ID: Str = s(1, 64, Some(r"[a-zA-Z0-9\-_]+"));
+pub(crate) const KEY_TYPE: Str = e(&["CustomerManagedKey", "ServiceManagedKey"]);
+pub(crate) const KMS_KEY_ARN: Str = s(
+    1,
+    2048,
+    Some(r"arn:aws(|-cn|-us-gov):kms:[a-zA-Z0-9-]*:[0-9]{12}:key/[a-zA-Z0-9-]{36}"),
+);
+/// Most tag keys in one UntagResource.
+pub(crate) const MAX_UNTAG_KEYS: usize = 200;
 pub(crate) const SECRET_ID: Str = s(1, 2048, None);
 pub(crate) const JSON_KEY: Str = s(1, 128, None);
 pub(crate) const DISCOVERY_URL: Str = Str {
@@ -682,6 +701,85 @@ pub(crate) fn parse_name(b: &Map<String, Value>, spec: &Str) -> Result<String, E
     let n = c.str(b, "", "name", spec, true);
     c.finish()?;
     Ok(n.unwrap_or_default())
+}
+
+/// The `resourceArn` label of the tag operations.
+pub(crate) fn parse_resource_arn(arn: &str) -> Result<String, Error> {
+    let mut c = Checker::default();
+    c.check_str("resourceArn", arn, &TAGGABLE_ARN);
+    c.finish()?;
+    Ok(arn.to_string())
+}
+
+/// TagResource's body: `tags` (required, at most 50).
+pub(crate) fn parse_tags(b: &Map<String, Value>) -> Result<BTreeMap<String, String>, Error> {
+    let mut c = Checker::default();
+    if b.get("tags").is_none_or(Value::is_null) {
+        c.violation("tags", "Member must not be null");
+    }
+    let tags = c.str_map(b, "", "tags", &TAG_KEY, &TAG_VALUE, Some(MAX_TAGS));
+    c.finish()?;
+    Ok(tags.unwrap_or_default())
+}
+
+/// UntagResource's `tagKeys` (query string; required, at most 200).
+pub(crate) fn parse_tag_keys(keys: &[String], given: bool) -> Result<Vec<String>, Error> {
+    let mut c = Checker::default();
+    if !given {
+        c.violation("tagKeys", "Member must not be null");
+    } else if keys.len() > MAX_UNTAG_KEYS {
+        c.violation(
+            "tagKeys",
+            format!("Member must have length less than or equal to {MAX_UNTAG_KEYS}"),
+        );
+    } else {
+        for (i, k) in keys.iter().enumerate() {
+            c.check_str(&format!("tagKeys.{i}"), k, &TAG_KEY);
+        }
+    }
+    c.finish()?;
+    Ok(keys.to_vec())
+}
+
+/// `tokenVaultId` (GetTokenVault, SetTokenVaultCMK: optional, default `default`;
+/// ResetTokenVaultKeyMaterial: required).
+pub(crate) fn parse_token_vault_id(
+    b: &Map<String, Value>,
+    required: bool,
+) -> Result<String, Error> {
+    let mut c = Checker::default();
+    let id = c.str(b, "", "tokenVaultId", &TOKEN_VAULT_ID, required);
+    c.finish()?;
+    Ok(id.unwrap_or_else(|| "default".into()))
+}
+
+/// SetTokenVaultCMK: the vault id and its `kmsConfiguration` (`keyType`; `kmsKeyArn` required
+/// for, and only for, `CustomerManagedKey`).
+pub(crate) fn parse_set_cmk(
+    b: &Map<String, Value>,
+) -> Result<(String, String, Option<String>), Error> {
+    let mut c = Checker::default();
+    let id = c.str(b, "", "tokenVaultId", &TOKEN_VAULT_ID, false);
+    let mut out = None;
+    if let Some(k) = c.object(b, "", "kmsConfiguration", true) {
+        let key_type = c.str(k, "kmsConfiguration", "keyType", &KEY_TYPE, true);
+        let arn = c.str(k, "kmsConfiguration", "kmsKeyArn", &KMS_KEY_ARN, false);
+        match (key_type.as_deref(), &arn) {
+            (Some("CustomerManagedKey"), None) => c.violation(
+                "kmsConfiguration.kmsKeyArn",
+                "Member must not be null when keyType is CustomerManagedKey",
+            ),
+            (Some("ServiceManagedKey"), Some(_)) => c.violation(
+                "kmsConfiguration.kmsKeyArn",
+                "Member must be absent when keyType is ServiceManagedKey",
+            ),
+            _ => {}
+        }
+        out = key_type.map(|t| (t, arn));
+    }
+    c.finish()?;
+    let (key_type, arn) = out.unwrap_or_default();
+    Ok((id.unwrap_or_else(|| "default".into()), key_type, arn))
 }
 
 /// List* operations.

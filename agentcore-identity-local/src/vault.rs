@@ -22,7 +22,7 @@ use crate::secret::Sensitive;
 use crate::state::AppState;
 use crate::store::{
     Discovery, Metadata, Oauth2ProviderRecord, SessionIndexEntry, SessionRecord, SessionState,
-    StateRecord, Table, TokenRecord, Tx, WorkloadRecord,
+    StateRecord, Table, TokenRecord, TokenVaultRecord, Tx, WorkloadRecord,
 };
 use crate::time::Time;
 use crate::validate::{Oauth2Flow, TokenInput};
@@ -158,13 +158,45 @@ fn use_post(rec: &Oauth2ProviderRecord, m: &Metadata) -> bool {
     }
 }
 
-fn cfg<'a>(rec: &'a Oauth2ProviderRecord, m: &'a Metadata) -> ClientCfg<'a> {
-    ClientCfg {
-        client_id: rec.client_id.as_deref().unwrap_or(""),
+/// How the service authenticates at the provider's token endpoint: `AWS_IAM_ID_TOKEN_JWT` with a
+/// client assertion signed by its STS key (audience: the token endpoint), else the client secret.
+fn cfg<'a>(
+    st: &AppState,
+    rec: &'a Oauth2ProviderRecord,
+    m: &'a Metadata,
+) -> Result<ClientCfg<'a>, Error> {
+    let client_id = rec.client_id.as_deref().unwrap_or("");
+    let assertion = if rec.client_auth_method.as_deref() == Some("AWS_IAM_ID_TOKEN_JWT") {
+        let caller = crate::sts::Caller {
+            principal_arn: st.config.principal_arn.clone(),
+            account: st.config.account_id.clone(),
+            region: st.config.default_region.clone(),
+        };
+        Some(
+            st.sts
+                .client_assertion(client_id, &m.token_endpoint, &caller)?,
+        )
+    } else {
+        None
+    };
+    Ok(ClientCfg {
+        client_id,
         client_secret: rec.client_secret.as_ref(),
         metadata: m,
         post: use_post(rec, m),
-    }
+        assertion,
+    })
+}
+
+/// Whether the provider's on-behalf-of exchange is RFC 7523's JWT authorization grant
+/// (`onBehalfOfTokenExchangeConfig.grantType = JWT_AUTHORIZATION_GRANT`) rather than RFC 8693's
+/// token exchange.
+fn jwt_authorization_grant(rec: &Oauth2ProviderRecord) -> bool {
+    rec.extra_output
+        .get("onBehalfOfTokenExchangeConfig")
+        .and_then(|c| c.get("grantType"))
+        .and_then(serde_json::Value::as_str)
+        == Some("JWT_AUTHORIZATION_GRANT")
 }
 
 fn extra_params(
@@ -294,7 +326,7 @@ async fn m2m(
         &[&claims.inc],
         |m, extra| async move {
             st.idp
-                .client_credentials(&cfg(rec, &m), &input.scopes, &extra)
+                .client_credentials(&cfg(st, rec, &m)?, &input.scopes, &extra)
                 .await
         },
     )
@@ -329,9 +361,16 @@ async fn on_behalf_of(
         rec,
         &[&claims.inc, user],
         |m, extra| async move {
-            st.idp
-                .token_exchange(&cfg(rec, &m), subject, &input.scopes, &extra)
-                .await
+            let cfg = cfg(st, rec, &m)?;
+            if jwt_authorization_grant(rec) {
+                st.idp
+                    .jwt_bearer(&cfg, subject, &input.scopes, &extra)
+                    .await
+            } else {
+                st.idp
+                    .token_exchange(&cfg, subject, &input.scopes, &extra)
+                    .await
+            }
         },
     )
     .await
@@ -430,7 +469,7 @@ async fn user_federation(
             }
             if let Some(rt) = &t.refresh_token {
                 let m = metadata(st, rec).await?;
-                match st.idp.refresh(&cfg(rec, &m), rt).await {
+                match st.idp.refresh(&cfg(st, rec, &m)?, rt).await {
                     Ok(nt) => {
                         st.store.put(Table::Tokens, &key, &nt).await?;
                         tracing::info!(provider = %rec.name, workload = %claims.wn, "token refreshed");
@@ -476,7 +515,7 @@ async fn start_session(
         .map(|(k, v)| (k.clone(), v.clone()))
         .collect();
     let provider_url = st.idp.authorization_url(
-        &cfg(rec, &m),
+        &cfg(st, rec, &m)?,
         &st.callback_url(),
         &state,
         &verifier,
@@ -659,6 +698,31 @@ pub(crate) async fn delete_workload(st: &AppState, name: &str) -> Result<bool, E
     Ok(existed)
 }
 
+/// ResetTokenVaultKeyMaterial: the vault `seed` (its stored record, or the default vault's)
+/// gets a new key-material generation and a service-managed key, and every token in the vault
+/// (access and refresh tokens of every flow) and every pending authorization session (with its
+/// state) is dropped, in one transaction. Returns the vault and how many tokens were dropped.
+pub(crate) async fn reset_key_material(
+    st: &AppState,
+    seed: TokenVaultRecord,
+) -> Result<(TokenVaultRecord, usize), Error> {
+    st.store
+        .write(move |tx| {
+            let mut v: TokenVaultRecord = tx.get(Table::TokenVaults, &seed.id)?.unwrap_or(seed);
+            v.generation += 1;
+            v.key_type = "ServiceManagedKey".into();
+            v.kms_key_arn = None;
+            v.last_modified = Time::from_epoch_secs(Time::now().epoch_secs_whole() as f64);
+            tx.put(Table::TokenVaults, &v.id, &v)?;
+            let tokens = tx.delete_prefix(Table::Tokens, "")?;
+            for t in [Table::Sessions, Table::States, Table::WorkloadSessions] {
+                tx.delete_prefix(t, "")?;
+            }
+            Ok::<_, Error>((v, tokens))
+        })
+        .await
+}
+
 /// Where `/identities/oauth2/authorize?request_uri=` sends the browser.
 pub(crate) async fn authorize_target(st: &AppState, request_uri: &str) -> Result<String, String> {
     let s: SessionRecord = st
@@ -745,16 +809,20 @@ pub(crate) async fn callback(
             Ok(Some(rec)) => match metadata(st, &rec).await {
                 Ok(m) => {
                     let extra = extra_params(&[], &s.resources, &s.audiences);
-                    st.idp
-                        .exchange_code(
-                            &cfg(&rec, &m),
-                            &st.callback_url(),
-                            code,
-                            &s.pkce_verifier,
-                            &extra,
-                        )
-                        .await
-                        .map_err(|e| ("server_error".to_string(), e.detail()))
+                    match cfg(st, &rec, &m) {
+                        Ok(client) => st
+                            .idp
+                            .exchange_code(
+                                &client,
+                                &st.callback_url(),
+                                code,
+                                &s.pkce_verifier,
+                                &extra,
+                            )
+                            .await
+                            .map_err(|e| ("server_error".to_string(), e.detail())),
+                        Err(e) => Err(("server_error".into(), e.detail())),
+                    }
                 }
                 Err(e) => Err(("server_error".into(), e.detail())),
             },

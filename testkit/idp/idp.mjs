@@ -3,6 +3,9 @@
 // Environment:
 //   PORT              port to listen on, 127.0.0.1 only (default 0 = chosen by the OS)
 //   ACCESS_TOKEN_TTL  access token lifetime in seconds (default 600)
+//   WORKLOAD_JWKS_URI when set, registers the client `testkit-iam` (private_key_jwt, RS256, keys
+//                     from this JWKS URL: e.g. agentcore-identity-local's STS JWKS) allowed
+//                     client_credentials and the jwt-bearer grant
 //   IDP_VERBOSE=1     keep oidc-provider's development warnings on stderr
 //
 // When ready, prints exactly one line to stdout: `IDP_LISTENING http://127.0.0.1:<port>`
@@ -24,6 +27,12 @@
 //     an RS256 JWT access token with `sub` = the subject's `sub`, `client_id` and `act.sub` = the
 //     exchanging client, `aud` = the requested `audience`/`resource` (default DEFAULT_RESOURCE),
 //     `scope` as requested. Anything else: `invalid_grant` / `invalid_request` with a description.
+//   - RFC 7523 JWT authorization grant (grant_type=urn:ietf:params:oauth:grant-type:jwt-bearer)
+//     for the web client and `testkit-iam`: the `assertion` must be a JWT issued by this provider,
+//     verified as the token exchange's subject token (its `aud` is not checked: a user's access
+//     token names the resource server); the answer is an RS256 JWT access token with `sub` = the
+//     assertion's `sub`, `client_id` = the client, `aud` = `audience`/`resource` (default
+//     DEFAULT_RESOURCE), `scope` as requested. No `act`: the client gets the user's own token.
 
 import { createPrivateKey, createPublicKey, generateKeyPairSync, randomBytes, randomUUID, sign, verify } from 'node:crypto';
 import { once } from 'node:events';
@@ -53,6 +62,10 @@ export const WEB_CLIENT_SECRET = 'testkit-web-secret';
 export const DEFAULT_RESOURCE = 'urn:agentcore-identity:testkit:api';
 /** RFC 8693 token exchange grant (allowed for the web client). */
 export const TOKEN_EXCHANGE_GRANT = 'urn:ietf:params:oauth:grant-type:token-exchange';
+/** RFC 7523 JWT authorization grant (allowed for the web client and testkit-iam). */
+export const JWT_BEARER_GRANT = 'urn:ietf:params:oauth:grant-type:jwt-bearer';
+/** Client authenticating with private_key_jwt against WORKLOAD_JWKS_URI (only when it is set). */
+export const IAM_CLIENT_ID = 'testkit-iam';
 /** Login name that refuses the authorization (error=access_denied). */
 export const DENY_LOGIN = 'deny';
 
@@ -60,6 +73,7 @@ export const DENY_LOGIN = 'deny';
 const BASE_SCOPES = ['openid', 'profile', 'email', 'offline_access', 'read', 'write', 'admin'];
 
 const port = Number.parseInt(process.env.PORT ?? '0', 10);
+const workloadJwksUri = process.env.WORKLOAD_JWKS_URI || undefined;
 const accessTokenTtl = Number.parseInt(process.env.ACCESS_TOKEN_TTL ?? '600', 10);
 if (!Number.isInteger(port) || port < 0 || port > 65535) {
   throw new Error(`invalid PORT: ${process.env.PORT}`);
@@ -149,14 +163,33 @@ const configuration = {
     {
       client_id: WEB_CLIENT_ID,
       client_secret: WEB_CLIENT_SECRET,
-      grant_types: ['authorization_code', 'refresh_token', TOKEN_EXCHANGE_GRANT],
+      grant_types: ['authorization_code', 'refresh_token', TOKEN_EXCHANGE_GRANT, JWT_BEARER_GRANT],
       response_types: ['code'],
       // Placeholder: any loopback redirect URI is allowed, see redirectUriAllowed below.
       redirect_uris: ['http://127.0.0.1/callback'],
       token_endpoint_auth_method: 'client_secret_basic',
     },
+    ...(workloadJwksUri ? [{
+      client_id: IAM_CLIENT_ID,
+      grant_types: ['client_credentials', JWT_BEARER_GRANT],
+      response_types: [],
+      redirect_uris: [],
+      token_endpoint_auth_method: 'private_key_jwt',
+      token_endpoint_auth_signing_alg: 'RS256',
+      jwks_uri: workloadJwksUri,
+    }] : []),
   ],
   jwks: { keys: [signingKey] },
+  // oidc-provider refuses outbound requests (a client's jwks_uri) to special-use addresses; this
+  // provider serves tests on loopback, so a loopback URL is fetched without that dispatcher.
+  fetch: (url, options) => {
+    const { hostname } = new URL(url);
+    if (hostname === '127.0.0.1' || hostname === 'localhost' || hostname === '[::1]') {
+      const { dispatcher: _ssrfGuard, ...rest } = options;
+      return globalThis.fetch(url, rest);
+    }
+    return globalThis.fetch(url, options);
+  },
   cookies: { keys: [randomBytes(32).toString('hex')] },
   scopes: BASE_SCOPES,
   claims: {
@@ -256,27 +289,27 @@ const privateKey = createPrivateKey({ key: signingKey, format: 'jwk' });
 // of error_description).
 const exchangeError = (error, description) => Object.assign(new Error(description), { exchange: { error, error_description: description } });
 const b64url = (value) => Buffer.from(value).toString('base64url');
-function verifyOwnJwt(token) {
+function verifyOwnJwt(token, name = 'subject_token') {
   const parts = typeof token === 'string' ? token.split('.') : [];
-  if (parts.length !== 3) throw exchangeError('invalid_grant', 'subject_token is not a JWT');
+  if (parts.length !== 3) throw exchangeError('invalid_grant', `${name} is not a JWT`);
   let header;
   let claims;
   try {
     header = JSON.parse(Buffer.from(parts[0], 'base64url').toString('utf8'));
     claims = JSON.parse(Buffer.from(parts[1], 'base64url').toString('utf8'));
   } catch {
-    throw exchangeError('invalid_grant', 'subject_token is not a JWT');
+    throw exchangeError('invalid_grant', `${name} is not a JWT`);
   }
-  if (header.alg !== 'RS256') throw exchangeError('invalid_grant', 'subject_token: unsupported alg');
+  if (header.alg !== 'RS256') throw exchangeError('invalid_grant', `${name}: unsupported alg`);
   const signed = Buffer.from(`${parts[0]}.${parts[1]}`);
   if (!verify('RSA-SHA256', signed, publicKey, Buffer.from(parts[2], 'base64url'))) {
-    throw exchangeError('invalid_grant', 'subject_token signature is invalid');
+    throw exchangeError('invalid_grant', `${name} signature is invalid`);
   }
-  if (claims.iss !== issuer) throw exchangeError('invalid_grant', 'subject_token was not issued by this provider');
+  if (claims.iss !== issuer) throw exchangeError('invalid_grant', `${name} was not issued by this provider`);
   if (typeof claims.exp !== 'number' || claims.exp <= Date.now() / 1000) {
-    throw exchangeError('invalid_grant', 'subject_token has expired');
+    throw exchangeError('invalid_grant', `${name} has expired`);
   }
-  if (typeof claims.sub !== 'string' || !claims.sub) throw exchangeError('invalid_grant', 'subject_token has no sub');
+  if (typeof claims.sub !== 'string' || !claims.sub) throw exchangeError('invalid_grant', `${name} has no sub`);
   return claims;
 }
 const SUBJECT_TYPES = ['urn:ietf:params:oauth:token-type:jwt', 'urn:ietf:params:oauth:token-type:access_token',
@@ -330,6 +363,49 @@ async function tokenExchange(ctx) {
     scope: claims.scope || undefined,
   };
 }
+
+// RFC 7523 JWT authorization grant: the assertion (a user's JWT of this provider) for the user's
+// own access token.
+provider.registerGrantType(JWT_BEARER_GRANT, async (ctx) => {
+  try {
+    const { params, client } = ctx.oidc;
+    if (!params.assertion) throw exchangeError('invalid_request', 'missing required parameter assertion');
+    const subject = verifyOwnJwt(params.assertion, 'assertion');
+    const list = (value) => (Array.isArray(value) ? value : value ? [value] : []);
+    const audiences = [...list(params.audience), ...list(params.resource)];
+    const now = Math.floor(Date.now() / 1000);
+    const claims = {
+      iss: issuer,
+      sub: subject.sub,
+      aud: audiences.length === 0 ? DEFAULT_RESOURCE : audiences.length === 1 ? audiences[0] : audiences,
+      client_id: client.clientId,
+      scope: params.scope ?? '',
+      iat: now,
+      exp: now + accessTokenTtl,
+      jti: randomUUID(),
+    };
+    const header = { alg: 'RS256', typ: 'at+jwt', kid: signingKey.kid };
+    const input = `${b64url(JSON.stringify(header))}.${b64url(JSON.stringify(claims))}`;
+    const signature = sign('RSA-SHA256', Buffer.from(input), privateKey).toString('base64url');
+    ctx.set('cache-control', 'no-store');
+    ctx.body = {
+      access_token: `${input}.${signature}`,
+      token_type: 'Bearer',
+      expires_in: accessTokenTtl,
+      scope: claims.scope || undefined,
+    };
+  } catch (error) {
+    if (!error.exchange) throw error;
+    ctx.status = 400;
+    ctx.set('cache-control', 'no-store');
+    ctx.body = error.exchange;
+  }
+}, ['assertion', 'scope', 'resource', 'audience'], ['resource', 'audience']);
+
+// Why a token request was refused (oidc-provider keeps the detail out of the answer).
+provider.on('grant.error', (_ctx, error) => {
+  console.error(`testkit idp: grant.error ${error.error}: ${error.error_detail ?? error.message}${error.cause ? ` (${error.cause.error_description ?? error.cause.message ?? error.cause})` : ''}`);
+});
 
 provider.on('server_error', (_ctx, error) => {
   console.error('testkit idp: server_error', error);

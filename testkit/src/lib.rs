@@ -67,6 +67,19 @@ pub const DEFAULT_AUDIENCE: &str = "urn:agentcore-identity:testkit:api";
 /// client, `aud` = the requested `audience`/`resource` (else [`DEFAULT_AUDIENCE`]) and the requested
 /// `scope`. A bad subject token answers 400 `invalid_grant` with an `error_description`.
 pub const TOKEN_EXCHANGE_GRANT: &str = "urn:ietf:params:oauth:grant-type:token-exchange";
+/// RFC 7523 JWT authorization grant type, allowed for the web client and [`IAM_CLIENT_ID`]. The
+/// `assertion` must be a JWT issued by this provider, verified as [`TOKEN_EXCHANGE_GRANT`]'s
+/// subject token (RS256 signature with the provider's key, `iss`, `exp`, `sub`; its `aud` is not
+/// checked). The answer is an RS256 JWT access token with `sub` = the assertion's `sub`,
+/// `client_id` = the client (no `act`), `aud` = the requested `audience`/`resource` (else
+/// [`DEFAULT_AUDIENCE`]) and the requested `scope`. A bad assertion answers 400 `invalid_grant`.
+pub const JWT_BEARER_GRANT: &str = "urn:ietf:params:oauth:grant-type:jwt-bearer";
+/// Client id of the client that authenticates with `private_key_jwt` (RS256) against the JWKS
+/// given to [`TestIdpBuilder::workload_jwks_uri`] (registered only then; no secret). Grants
+/// `client_credentials` and [`JWT_BEARER_GRANT`]. oidc-provider requires the assertion's `iss`
+/// to be this client id, its `aud` the issuer or the token endpoint, a `jti` (single use) and an
+/// `exp`.
+pub const IAM_CLIENT_ID: &str = "testkit-iam";
 /// Login name that refuses the authorization: the provider redirects to the `redirect_uri` with
 /// `error=access_denied` right after the login form.
 pub const DENY_LOGIN: &str = "deny";
@@ -112,6 +125,7 @@ impl fmt::Debug for TestIdp {
 #[derive(Debug, Clone, Default)]
 pub struct TestIdpBuilder {
     access_token_ttl: Option<Duration>,
+    workload_jwks_uri: Option<String>,
 }
 
 impl TestIdpBuilder {
@@ -119,6 +133,14 @@ impl TestIdpBuilder {
     /// Default [`DEFAULT_ACCESS_TOKEN_TTL`].
     pub fn access_token_ttl(mut self, ttl: Duration) -> Self {
         self.access_token_ttl = Some(ttl);
+        self
+    }
+
+    /// Registers the client [`IAM_CLIENT_ID`], authenticating with `private_key_jwt` against the
+    /// keys at `jwks_uri` (e.g. agentcore-identity-local's STS JWKS,
+    /// `{endpoint}/.well-known/jwks.json`), fetched when the client first authenticates.
+    pub fn workload_jwks_uri(mut self, jwks_uri: impl Into<String>) -> Self {
+        self.workload_jwks_uri = Some(jwks_uri.into());
         self
     }
 
@@ -144,7 +166,13 @@ impl TestIdpBuilder {
             .saturating_add(u64::from(ttl.subsec_nanos() > 0))
             .max(1);
 
-        let mut child = Command::new("node")
+        let mut command = Command::new("node");
+        if let Some(uri) = &self.workload_jwks_uri {
+            command.env("WORKLOAD_JWKS_URI", uri);
+        } else {
+            command.env_remove("WORKLOAD_JWKS_URI");
+        }
+        let mut child = command
             .arg("idp.mjs")
             .current_dir(&dir)
             .env("PORT", "0")

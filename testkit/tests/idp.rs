@@ -461,3 +461,64 @@ async fn browser_follows_the_service_origin_and_stops_at_the_return_url() {
     assert_eq!(back.path(), "/return");
     assert_eq!(query(&back, "error").as_deref(), Some("access_denied"));
 }
+
+#[tokio::test]
+async fn jwt_bearer_grant_verifies_its_assertion() {
+    let idp = TestIdp::start().await;
+    let user = idp.user_jwt("carol").await;
+    let (status, body) = token_request(
+        &idp,
+        &[
+            ("grant_type", agentcore_identity_testkit::JWT_BEARER_GRANT),
+            ("assertion", user.as_str()),
+            ("scope", "read"),
+            ("audience", "urn:test:api"),
+        ],
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    let c = claims(body["access_token"].as_str().unwrap());
+    assert_eq!(c["sub"], "carol");
+    assert_eq!(c["client_id"], WEB_CLIENT_ID);
+    assert_eq!(c["aud"], "urn:test:api");
+    assert_eq!(c["iss"], idp.issuer());
+    assert!(c.get("act").is_none());
+
+    // A tampered signature and a missing assertion are refused.
+    let (head, sig) = user.rsplit_once('.').unwrap();
+    // A character in the middle (the last one may only carry padding bits).
+    let mid = sig.len() / 2;
+    let flipped = if &sig[mid..=mid] == "A" { 'B' } else { 'A' };
+    let forged = format!("{head}.{}{flipped}{}", &sig[..mid], &sig[mid + 1..]);
+    let (status, body) = token_request(
+        &idp,
+        &[
+            ("grant_type", agentcore_identity_testkit::JWT_BEARER_GRANT),
+            ("assertion", forged.as_str()),
+        ],
+    )
+    .await;
+    assert_eq!(status, 400);
+    assert_eq!(body["error"], "invalid_grant");
+    assert_eq!(body["error_description"], "assertion signature is invalid");
+    let (status, body) = token_request(
+        &idp,
+        &[("grant_type", agentcore_identity_testkit::JWT_BEARER_GRANT)],
+    )
+    .await;
+    assert_eq!(status, 400, "{body}");
+    assert_eq!(body["error"], "invalid_request");
+
+    // The M2M client is not allowed the grant.
+    let response = http()
+        .post(idp.token_endpoint())
+        .basic_auth(M2M_CLIENT_ID, Some(M2M_CLIENT_SECRET))
+        .form(&[
+            ("grant_type", agentcore_identity_testkit::JWT_BEARER_GRANT),
+            ("assertion", user.as_str()),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 400);
+}

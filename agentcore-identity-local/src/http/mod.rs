@@ -10,15 +10,17 @@ pub(crate) mod error;
 pub(crate) mod guard;
 pub(crate) mod op;
 pub(crate) mod sigv4;
+pub(crate) mod sts;
+mod tagging;
 pub(crate) mod wire;
 
 use std::sync::Arc;
 
 use axum::Router;
 use axum::extract::{FromRef, Request, State};
-use axum::http::{HeaderMap, Method};
+use axum::http::Method;
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
+use axum::routing::{any, get};
 
 use crate::state::AppState;
 use crate::time::Time;
@@ -63,6 +65,9 @@ pub(crate) fn router(app: Arc<AppState>, metrics: Arc<Metrics>, config: HttpConf
         .route("/ping", get(health))
         .route("/identities/oauth2/authorize", get(browser::authorize))
         .route("/identities/oauth2/callback", get(browser::callback))
+        .route("/", any(sts_query))
+        .route("/.well-known/openid-configuration", get(sts_discovery))
+        .route("/.well-known/jwks.json", get(sts_jwks))
         .fallback(dispatch)
         .with_state(front)
         .layer(axum::middleware::from_fn_with_state(guard, guard::check))
@@ -81,39 +86,71 @@ async fn health(State(st): State<Arc<AppState>>) -> Response {
     )
 }
 
-/// Region from `Authorization: AWS4-HMAC-SHA256 Credential=AKID/date/region/service/aws4_request, ...`.
-/// No header: accepted, default region. A header that is not a well-formed SigV4 one: refused.
-fn sigv4_region(headers: &HeaderMap, default: &str) -> Result<String, ApiError> {
-    let Some(auth) = headers.get("authorization") else {
-        return Ok(default.to_string());
-    };
-    let bad = || {
-        ApiError::new(
-            403,
-            "IncompleteSignatureException",
-            "Authorization header is not a valid AWS Signature Version 4 header",
-        )
-    };
-    let auth = auth.to_str().map_err(|_| bad())?;
-    let rest = auth.strip_prefix("AWS4-HMAC-SHA256 ").ok_or_else(bad)?;
-    let cred = rest
-        .split(',')
-        .map(str::trim)
-        .find_map(|p| p.strip_prefix("Credential="))
-        .ok_or_else(bad)?;
-    let parts: Vec<&str> = cred.split('/').collect();
-    if parts.len() != 5 || parts[4] != "aws4_request" || parts[2].is_empty() {
-        return Err(bad());
+/// The STS issuer's OpenID discovery document.
+async fn sts_discovery(State(st): State<Arc<AppState>>) -> Response {
+    ok(200, st.sts.discovery())
+}
+
+/// The STS issuer's public keys.
+async fn sts_jwks(State(st): State<Arc<AppState>>) -> Response {
+    ok(200, st.sts.jwks().clone())
+}
+
+/// STS (awsQuery) at `/`: the same body limit and SigV4 verification as the other operations,
+/// errors in STS's XML shape.
+async fn sts_query(State(front): State<Front>, req: Request) -> Response {
+    match sts_handle(&front, req).await {
+        Ok(r) => r,
+        Err(e) => {
+            tracing::debug!(
+                status = e.status.as_u16(),
+                code = e.code,
+                "STS request failed"
+            );
+            sts::xml_error(e)
+        }
     }
-    if !rest.contains("Signature=") {
-        return Err(bad());
+}
+
+async fn sts_handle(front: &Front, req: Request) -> Result<Response, ApiError> {
+    let st = &*front.app;
+    if req.method() != Method::POST {
+        return Err(ApiError::new(
+            405,
+            "InvalidAction",
+            format!("STS actions require POST, not {}", req.method()),
+        ));
     }
-    Ok(parts[2].to_string())
+    let region = sigv4::region(req.headers(), &st.config.default_region)?;
+    let (method, uri, headers) = (
+        req.method().clone(),
+        req.uri().clone(),
+        req.headers().clone(),
+    );
+    let (ct, bytes) = read_body(req).await?;
+    let form = sts::QueryForm::parse(ct.as_deref(), &bytes)?;
+    let action = form.action()?;
+    if action != Op::GetWebIdentityToken.name() {
+        return Err(ApiError::new(
+            400,
+            "InvalidAction",
+            format!(
+                "Could not find operation {} for version {}",
+                action.chars().take(100).collect::<String>(),
+                sts::VERSION
+            ),
+        ));
+    }
+    front.metrics.hit(Op::GetWebIdentityToken);
+    if let Some(key) = &front.config.sigv4 {
+        sigv4::verify(key, &method, &uri, &headers, &bytes)?;
+    }
+    sts::get_web_identity_token(st, region, &form)
 }
 
 async fn dispatch(State(front): State<Front>, req: Request) -> Response {
     let path = req.uri().path().to_string();
-    let Some(op) = Op::from_path(&path) else {
+    let Some(op) = Op::from_request(req.method(), &path) else {
         return ApiError::new(
             404,
             "UnknownOperationException",
@@ -147,22 +184,72 @@ async fn dispatch(State(front): State<Front>, req: Request) -> Response {
     }
 }
 
+/// The `{resourceArn}` label of `/tags/{resourceArn}`, percent-decoded.
+fn resource_arn(uri: &axum::http::Uri) -> Result<String, ApiError> {
+    let raw = uri.path().strip_prefix("/tags/").unwrap_or_default();
+    let decoded: Vec<u8> = percent_decode(raw.as_bytes());
+    String::from_utf8(decoded)
+        .map_err(|_| ApiError::invalid_field("resourceArn", "Member must be valid UTF-8"))
+}
+
+/// `%XX` decoding (a `%` not followed by two hex digits stays as it is).
+fn percent_decode(s: &[u8]) -> Vec<u8> {
+    let hex = |b: u8| (b as char).to_digit(16).map(|d| d as u8);
+    let mut out = Vec::with_capacity(s.len());
+    let mut i = 0;
+    while i < s.len() {
+        if s[i] == b'%'
+            && let (Some(h), Some(l)) = (
+                s.get(i + 1).copied().and_then(hex),
+                s.get(i + 2).copied().and_then(hex),
+            )
+        {
+            out.push(h << 4 | l);
+            i += 3;
+        } else {
+            out.push(s[i]);
+            i += 1;
+        }
+    }
+    out
+}
+
+/// UntagResource's `tagKeys` query parameters, and whether any was given.
+fn tag_keys(uri: &axum::http::Uri) -> (Vec<String>, bool) {
+    let q = uri.query().unwrap_or_default();
+    let mut given = false;
+    let keys = url::form_urlencoded::parse(q.as_bytes())
+        .filter(|(k, _)| k == "tagKeys")
+        .map(|(_, v)| {
+            given = true;
+            v.into_owned()
+        })
+        .collect();
+    (keys, given)
+}
+
 async fn handle(front: &Front, op: Op, req: Request) -> Result<Response, ApiError> {
     let st = &*front.app;
-    if req.method() != Method::POST {
+    // The tag operations' method is part of their route (`Op::from_request`).
+    let tagging = matches!(
+        op,
+        Op::TagResource | Op::UntagResource | Op::ListTagsForResource
+    );
+    if !tagging && req.method() != Method::POST {
         return Err(ApiError::new(
             405,
             "UnknownOperationException",
             format!("{} requires POST", op.name()),
         ));
     }
+    let uri = req.uri().clone();
     if op.is_data_plane()
         && let Some(status) = front.metrics.take_fault()
     {
         return Err(ApiError::injected(status));
     }
     let ctx = Ctx {
-        region: sigv4_region(req.headers(), &st.config.default_region)?,
+        region: sigv4::region(req.headers(), &st.config.default_region)?,
     };
     let body = if let Some(key) = &front.config.sigv4 {
         let (method, uri, headers) = (
@@ -209,5 +296,20 @@ async fn handle(front: &Front, op: Op, req: Request) -> Result<Response, ApiErro
         Op::UpdateOauth2CredentialProvider => control::update_oauth2_provider(st, &body).await,
         Op::DeleteOauth2CredentialProvider => control::delete_oauth2_provider(st, &body).await,
         Op::ListOauth2CredentialProviders => control::list_oauth2_providers(st, &body).await,
+        Op::TagResource => tagging::tag_resource(st, &resource_arn(&uri)?, &body).await,
+        Op::UntagResource => {
+            let (keys, given) = tag_keys(&uri);
+            tagging::untag_resource(st, &resource_arn(&uri)?, &keys, given).await
+        }
+        Op::ListTagsForResource => tagging::list_tags_for_resource(st, &resource_arn(&uri)?).await,
+        Op::GetTokenVault => tagging::get_token_vault(st, &body).await,
+        Op::SetTokenVaultCMK => tagging::set_token_vault_cmk(st, &body).await,
+        Op::ResetTokenVaultKeyMaterial => tagging::reset_token_vault_key_material(st, &body).await,
+        // Served at `/` (awsQuery), never through this path.
+        Op::GetWebIdentityToken => Err(ApiError::new(
+            404,
+            "UnknownOperationException",
+            "GetWebIdentityToken is an STS action: POST it to /",
+        )),
     }
 }

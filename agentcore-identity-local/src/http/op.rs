@@ -27,11 +27,19 @@ pub(crate) enum Op {
     UpdateOauth2CredentialProvider,
     DeleteOauth2CredentialProvider,
     ListOauth2CredentialProviders,
+    TagResource,
+    UntagResource,
+    ListTagsForResource,
+    GetTokenVault,
+    SetTokenVaultCMK,
+    ResetTokenVaultKeyMaterial,
+    /// STS (awsQuery at `/`), not a path of its own.
+    GetWebIdentityToken,
 }
 
 impl Op {
     /// Every operation; `ALL[op as usize] == op`.
-    pub(crate) const ALL: [Op; Op::ListOauth2CredentialProviders as usize + 1] = [
+    pub(crate) const ALL: [Op; Op::GetWebIdentityToken as usize + 1] = [
         Op::GetWorkloadAccessToken,
         Op::GetWorkloadAccessTokenForJwt,
         Op::GetWorkloadAccessTokenForUserId,
@@ -53,6 +61,13 @@ impl Op {
         Op::UpdateOauth2CredentialProvider,
         Op::DeleteOauth2CredentialProvider,
         Op::ListOauth2CredentialProviders,
+        Op::TagResource,
+        Op::UntagResource,
+        Op::ListTagsForResource,
+        Op::GetTokenVault,
+        Op::SetTokenVaultCMK,
+        Op::ResetTokenVaultKeyMaterial,
+        Op::GetWebIdentityToken,
     ];
 
     /// The operation name (as in the model).
@@ -79,19 +94,60 @@ impl Op {
             Op::UpdateOauth2CredentialProvider => "UpdateOauth2CredentialProvider",
             Op::DeleteOauth2CredentialProvider => "DeleteOauth2CredentialProvider",
             Op::ListOauth2CredentialProviders => "ListOauth2CredentialProviders",
+            Op::TagResource => "TagResource",
+            Op::UntagResource => "UntagResource",
+            Op::ListTagsForResource => "ListTagsForResource",
+            Op::GetTokenVault => "GetTokenVault",
+            Op::SetTokenVaultCMK => "SetTokenVaultCMK",
+            Op::ResetTokenVaultKeyMaterial => "ResetTokenVaultKeyMaterial",
+            Op::GetWebIdentityToken => "GetWebIdentityToken",
         }
     }
 
-    /// The operation at an HTTP path (`/identities/{name}`, or the two short data-plane paths).
+    /// The operation at an HTTP path (`/identities/{name}`, the short paths of the model) for
+    /// POST, or at `/tags/{resourceArn}` for `method`.
+    pub(crate) fn from_request(method: &axum::http::Method, path: &str) -> Option<Op> {
+        use axum::http::Method;
+        if path.starts_with("/tags/") {
+            return match *method {
+                Method::POST => Some(Op::TagResource),
+                Method::DELETE => Some(Op::UntagResource),
+                Method::GET => Some(Op::ListTagsForResource),
+                _ => None,
+            };
+        }
+        Self::from_path(path)
+    }
+
+    /// The operation at an `/identities/...` path.
     pub(crate) fn from_path(path: &str) -> Option<Op> {
         let rest = path.strip_prefix("/identities/")?;
         match rest {
             "api-key" => Some(Op::GetResourceApiKey),
             "oauth2/token" => Some(Op::GetResourceOauth2Token),
-            _ => Op::ALL.into_iter().find(|op| {
-                op.name() == rest
-                    && !matches!(op, Op::GetResourceApiKey | Op::GetResourceOauth2Token)
-            }),
+            "get-token-vault" => Some(Op::GetTokenVault),
+            "set-token-vault-cmk" => Some(Op::SetTokenVaultCMK),
+            "reset-token-vault-key-material" => Some(Op::ResetTokenVaultKeyMaterial),
+            _ => Op::ALL
+                .into_iter()
+                .find(|op| op.name() == rest && op.path().is_none()),
+        }
+    }
+
+    /// The path of an operation whose path is not `/identities/{name}` (None for those; the
+    /// tag operations' is `/tags/{resourceArn}`, STS's `/`).
+    pub(crate) fn path(self) -> Option<&'static str> {
+        match self {
+            Op::GetResourceApiKey => Some("/identities/api-key"),
+            Op::GetResourceOauth2Token => Some("/identities/oauth2/token"),
+            Op::GetTokenVault => Some("/identities/get-token-vault"),
+            Op::SetTokenVaultCMK => Some("/identities/set-token-vault-cmk"),
+            Op::ResetTokenVaultKeyMaterial => Some("/identities/reset-token-vault-key-material"),
+            Op::TagResource | Op::UntagResource | Op::ListTagsForResource => {
+                Some("/tags/{resourceArn}")
+            }
+            Op::GetWebIdentityToken => Some("/"),
+            _ => None,
         }
     }
 
@@ -169,10 +225,17 @@ mod tests {
     fn all_is_in_discriminant_order_and_paths_round_trip() {
         for (i, op) in Op::ALL.iter().enumerate() {
             assert_eq!(*op as usize, i);
-            let path = match op {
-                Op::GetResourceApiKey => "/identities/api-key".to_string(),
-                Op::GetResourceOauth2Token => "/identities/oauth2/token".to_string(),
-                _ => format!("/identities/{}", op.name()),
+            let path = match op.path() {
+                Some("/") => {
+                    assert_eq!(Op::from_path("/identities/GetWebIdentityToken"), None);
+                    continue;
+                }
+                Some("/tags/{resourceArn}") => {
+                    assert_eq!(Op::from_path(&format!("/identities/{}", op.name())), None);
+                    continue;
+                }
+                Some(p) => p.to_string(),
+                None => format!("/identities/{}", op.name()),
             };
             assert_eq!(Op::from_path(&path), Some(*op));
         }

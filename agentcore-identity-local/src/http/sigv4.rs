@@ -104,6 +104,36 @@ fn parse_amz_date(s: &str) -> Option<i64> {
     Some(days * 86_400 + h * 3600 + mi * 60 + se)
 }
 
+/// Region from `Authorization: AWS4-HMAC-SHA256 Credential=AKID/date/region/service/aws4_request, ...`.
+/// No header: accepted, default region. A header that is not a well-formed SigV4 one: refused.
+pub(crate) fn region(headers: &HeaderMap, default: &str) -> Result<String, ApiError> {
+    let Some(auth) = headers.get("authorization") else {
+        return Ok(default.to_string());
+    };
+    let bad = || {
+        ApiError::new(
+            403,
+            "IncompleteSignatureException",
+            "Authorization header is not a valid AWS Signature Version 4 header",
+        )
+    };
+    let auth = auth.to_str().map_err(|_| bad())?;
+    let rest = auth.strip_prefix("AWS4-HMAC-SHA256 ").ok_or_else(bad)?;
+    let cred = rest
+        .split(',')
+        .map(str::trim)
+        .find_map(|p| p.strip_prefix("Credential="))
+        .ok_or_else(bad)?;
+    let parts: Vec<&str> = cred.split('/').collect();
+    if parts.len() != 5 || parts[4] != "aws4_request" || parts[2].is_empty() {
+        return Err(bad());
+    }
+    if !rest.contains("Signature=") {
+        return Err(bad());
+    }
+    Ok(parts[2].to_string())
+}
+
 /// Verifies the request's SigV4 signature against `key`.
 pub(crate) fn verify(
     key: &SigV4Key,
