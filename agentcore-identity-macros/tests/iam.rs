@@ -173,7 +173,7 @@ async fn defaults_methods_and_runtime_checked_expressions() {
 
     // `duration_seconds = self.secs` is 7200: checked on the call, the body does not run.
     match agent.with_duration().await {
-        Err(AgentError::Identity(Error::InvalidRequest { field, message })) => {
+        Err(AgentError::Identity(Error::InvalidRequest { field, message, .. })) => {
             assert_eq!(field, "duration_seconds");
             assert!(message.contains("7200 s is out of range"), "{message}");
         }

@@ -57,6 +57,7 @@
 //! agentcore-identity-local serve --port 8787 --data-dir ~/.agentcore-local
 //! export AWS_ENDPOINT_URL_BEDROCK_AGENTCORE=http://127.0.0.1:8787
 //! export AWS_ENDPOINT_URL_BEDROCK_AGENTCORE_CONTROL=http://127.0.0.1:8787
+//! export AWS_ENDPOINT_URL_STS=http://127.0.0.1:8787   # IAM web identity tokens
 //! export AWS_REGION=us-east-1   # the AWS CLI reads AWS_DEFAULT_REGION
 //! ```
 //!

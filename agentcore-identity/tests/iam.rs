@@ -274,7 +274,8 @@ async fn tokens_are_never_logged_nor_printed() {
 async fn aws_endpoint_url_sts_points_the_client_at_the_local_service() {
     let svc = common::service().await;
     let home = tempfile::tempdir().unwrap();
-    let out = std::process::Command::new(std::env::current_exe().unwrap())
+    // Async: the service answers on this test's runtime while the child runs.
+    let child = tokio::process::Command::new(std::env::current_exe().unwrap())
         .args([
             "--ignored",
             "--exact",
@@ -288,7 +289,11 @@ async fn aws_endpoint_url_sts_points_the_client_at_the_local_service() {
         .env("AWS_SECRET_ACCESS_KEY", "child-secret")
         .env("AWS_EC2_METADATA_DISABLED", "true")
         .env("HOME", home.path())
-        .output()
+        .kill_on_drop(true)
+        .output();
+    let out = tokio::time::timeout(Duration::from_secs(60), child)
+        .await
+        .expect("the child finishes within 60 s")
         .unwrap();
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(
