@@ -1,8 +1,7 @@
-//! The attribute arguments: one parser for all three attributes, checks across fields in `build()`.
+//! The attribute arguments: one parser for all four attributes, checks across fields in `build()`.
 
 use proc_macro2::{Span, TokenStream, TokenTree};
 use syn::parse::{ParseStream, Parser};
-use syn::punctuated::Punctuated;
 use syn::{Expr, ExprArray, ExprLit, Ident, Lit, LitStr, Token};
 
 /// Which attribute is being expanded.
@@ -10,6 +9,7 @@ use syn::{Expr, ExprArray, ExprLit, Ident, Lit, LitStr, Token};
 pub(crate) enum Kind {
     ApiKey,
     AccessToken,
+    IamToken,
     Wat,
 }
 
@@ -18,6 +18,7 @@ impl Kind {
         match self {
             Kind::ApiKey => "requires_api_key",
             Kind::AccessToken => "requires_access_token",
+            Kind::IamToken => "requires_iam_access_token",
             Kind::Wat => "requires_wat",
         }
     }
@@ -26,7 +27,7 @@ impl Kind {
     pub(crate) fn default_into(self) -> &'static str {
         match self {
             Kind::ApiKey => "api_key",
-            Kind::AccessToken => "access_token",
+            Kind::AccessToken | Kind::IamToken => "access_token",
             Kind::Wat => "identity_wat",
         }
     }
@@ -63,10 +64,77 @@ impl Kind {
                 "client",
                 "crate",
             ],
+            Kind::IamToken => &[
+                "audience",
+                "signing_algorithm",
+                "duration_seconds",
+                "tags",
+                "into",
+                "client",
+                "crate",
+            ],
             Kind::Wat => &["into", "crate"],
         }
     }
 }
+
+/// Every argument of any of the attributes, for "not an argument of this one".
+const ALL_KINDS: [Kind; 4] = [Kind::ApiKey, Kind::AccessToken, Kind::IamToken, Kind::Wat];
+
+/// `signing_algorithm = "..."` of `#[requires_iam_access_token]`, checked while parsing.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum SigningAlgorithm {
+    Es384,
+    Rs256,
+}
+
+impl SigningAlgorithm {
+    fn from_str(s: &str) -> Option<Self> {
+        match s {
+            "ES384" => Some(SigningAlgorithm::Es384),
+            "RS256" => Some(SigningAlgorithm::Rs256),
+            _ => None,
+        }
+    }
+
+    fn wire(self) -> &'static str {
+        match self {
+            SigningAlgorithm::Es384 => "ES384",
+            SigningAlgorithm::Rs256 => "RS256",
+        }
+    }
+
+    /// The variant name of `agentcore_identity::SigningAlgorithm`.
+    pub(crate) fn variant(self) -> &'static str {
+        match self {
+            SigningAlgorithm::Es384 => "Es384",
+            SigningAlgorithm::Rs256 => "Rs256",
+        }
+    }
+}
+
+/// `signing_algorithm = "ES384"` (checked) or an expression giving an
+/// `agentcore_identity::SigningAlgorithm`.
+#[derive(Clone, Debug)]
+pub(crate) enum Algorithm {
+    Lit(SigningAlgorithm),
+    Expr(Expr),
+}
+
+/// `tags = [("k", "v"), ..]` (keys checked) or any expression yielding pairs.
+#[derive(Clone, Debug)]
+pub(crate) enum Tags {
+    List(Vec<(Expr, Expr)>),
+    Expr(Expr),
+}
+
+/// The limits of `GetWebIdentityToken` in the STS model (checked on literals).
+const MIN_DURATION_SECONDS: u64 = 60;
+const MAX_DURATION_SECONDS: u64 = 3600;
+const MAX_AUDIENCES: usize = 10;
+const MAX_AUDIENCE_LEN: usize = 1000;
+const MAX_TAGS: usize = 50;
+const MAX_TAG_KEY_LEN: usize = 128;
 
 /// `auth_flow = "..."`, checked while parsing.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -152,6 +220,10 @@ pub(crate) struct Args {
     pub(crate) auth_flow: Option<AuthFlow>,
     pub(crate) resources: Option<StrList>,
     pub(crate) audiences: Option<StrList>,
+    pub(crate) audience: Option<StrList>,
+    pub(crate) signing_algorithm: Option<Algorithm>,
+    pub(crate) duration_seconds: Option<Expr>,
+    pub(crate) tags: Option<Tags>,
     pub(crate) on_auth_url: Option<Callback>,
     pub(crate) callback_url: Option<Expr>,
     pub(crate) force_authentication: Option<Expr>,
@@ -177,6 +249,10 @@ impl Args {
             auth_flow: None,
             resources: None,
             audiences: None,
+            audience: None,
+            signing_algorithm: None,
+            duration_seconds: None,
+            tags: None,
             on_auth_url: None,
             callback_url: None,
             force_authentication: None,
@@ -200,6 +276,10 @@ impl Args {
         if kind == Kind::AccessToken {
             args.auth_flow = Some(AuthFlow::M2M);
             args.scopes = Some(StrList::Empty);
+        }
+        if kind == Kind::IamToken {
+            args.provider_name = None;
+            args.audience = Some(StrList::Expr(syn::parse_quote!(["fallback"])));
         }
         let trees: Vec<TokenTree> = tokens.clone().into_iter().collect();
         for w in trees.windows(3) {
@@ -252,6 +332,10 @@ struct Raw {
     auth_flow: Option<(Span, AuthFlow)>,
     resources: Option<(Span, StrList)>,
     audiences: Option<(Span, StrList)>,
+    audience: Option<(Span, StrList)>,
+    signing_algorithm: Option<(Span, Algorithm)>,
+    duration_seconds: Option<(Span, Expr)>,
+    tags: Option<(Span, Tags)>,
     on_auth_url: Option<(Span, Callback)>,
     callback_url: Option<(Span, Expr)>,
     force_authentication: Option<(Span, Expr)>,
@@ -297,12 +381,20 @@ impl Raw {
         };
         let name = key.to_string();
         if !kind.keys().contains(&name.as_str()) {
-            let msg = if Kind::AccessToken.keys().contains(&name.as_str()) {
-                format!(
-                    "`{name}` is not an argument of `#[{}]`; expected one of {}",
-                    kind.attr_name(),
-                    expected_keys(kind)
-                )
+            let elsewhere = ALL_KINDS.iter().any(|k| k.keys().contains(&name.as_str()));
+            let msg = if elsewhere {
+                match closest(&name, kind.keys()) {
+                    Some(close) => format!(
+                        "`{name}` is not an argument of `#[{}]`; did you mean `{close}`? (expected one of {})",
+                        kind.attr_name(),
+                        expected_keys(kind)
+                    ),
+                    None => format!(
+                        "`{name}` is not an argument of `#[{}]`; expected one of {}",
+                        kind.attr_name(),
+                        expected_keys(kind)
+                    ),
+                }
             } else if let Some(close) = closest(&name, kind.keys()) {
                 format!(
                     "unknown argument `{name}`; did you mean `{close}`? (expected one of {})",
@@ -423,6 +515,22 @@ impl Raw {
                 let list = parse_str_list(input, &name)?;
                 set_once(&mut self.audiences, &key, list)
             }
+            "audience" => {
+                let list = parse_audience(input)?;
+                set_once(&mut self.audience, &key, list)
+            }
+            "signing_algorithm" => {
+                let alg = parse_algorithm(input)?;
+                set_once(&mut self.signing_algorithm, &key, alg)
+            }
+            "duration_seconds" => {
+                let expr = parse_duration(input)?;
+                set_once(&mut self.duration_seconds, &key, expr)
+            }
+            "tags" => {
+                let tags = parse_tags(input)?;
+                set_once(&mut self.tags, &key, tags)
+            }
             "custom_parameters" => {
                 let params = parse_params(input)?;
                 set_once(&mut self.custom_parameters, &key, params)
@@ -461,7 +569,7 @@ impl Raw {
         let missing = |key: &str, hint: &str| {
             syn::Error::new(Span::call_site(), format!("missing argument `{key}`{hint}"))
         };
-        if kind != Kind::Wat && self.provider_name.is_none() {
+        if matches!(kind, Kind::ApiKey | Kind::AccessToken) && self.provider_name.is_none() {
             push(missing(
                 "provider_name",
                 ", the name of the credential provider",
@@ -477,6 +585,12 @@ impl Raw {
             if self.scopes.is_none() {
                 push(missing("scopes", "; write `scopes = []` to request none"));
             }
+        }
+        if kind == Kind::IamToken && self.audience.is_none() {
+            push(missing(
+                "audience",
+                ", the services the token is for (its `aud` claim): `audience = [\"https://api.example.com\"]`",
+            ));
         }
         // The workload access token: explicit, or for a workload identity and one of its users,
         // else (neither given) from the request context / the local development flow.
@@ -539,6 +653,10 @@ impl Raw {
             auth_flow: self.auth_flow.map(|(_, v)| v),
             resources: self.resources.map(|(_, v)| v),
             audiences: self.audiences.map(|(_, v)| v),
+            audience: self.audience.map(|(_, v)| v),
+            signing_algorithm: self.signing_algorithm.map(|(_, v)| v),
+            duration_seconds: self.duration_seconds.map(|(_, v)| v),
+            tags: self.tags.map(|(_, v)| v),
             on_auth_url: self.on_auth_url.map(|(_, v)| v),
             callback_url: self.callback_url.map(|(_, v)| v),
             force_authentication: self.force_authentication.map(|(_, v)| v),
@@ -554,14 +672,17 @@ impl Raw {
     }
 }
 
-/// The key of `keys` closest to `name` (edit distance at most 2, or the same letters without
-/// `_`), for a "did you mean".
+/// The key of `keys` closest to `name` (edit distance at most 2, the same letters without `_`,
+/// or a prefix of at least 4 letters), for a "did you mean".
 fn closest<'a>(name: &str, keys: &[&'a str]) -> Option<&'a str> {
     let squash = |s: &str| s.replace('_', "").to_ascii_lowercase();
     keys.iter()
         .map(|k| {
             let d = if squash(k) == squash(name) {
                 0
+            } else if name.len() >= 4 && squash(k).starts_with(&squash(name)) {
+                // `duration` for `duration_seconds`.
+                2
             } else {
                 edit_distance(name, k)
             };
@@ -637,38 +758,257 @@ fn parse_str_list(input: ParseStream<'_>, key: &str) -> syn::Result<StrList> {
     Ok(StrList::Expr(expr))
 }
 
+/// `audience = ["https://a", ..]`: a non-empty list (literals checked against the STS model), or
+/// any expression (checked by the client on each call).
+fn parse_audience(input: ParseStream<'_>) -> syn::Result<StrList> {
+    let expr: Expr = input.parse()?;
+    if let Expr::Array(ExprArray { elems, .. }) = &expr {
+        if elems.is_empty() {
+            return Err(syn::Error::new_spanned(
+                &expr,
+                "`audience` cannot be empty: name at least one service the token is for (its \
+                 `aud` claim), like `audience = [\"https://api.example.com\"]`",
+            ));
+        }
+        if elems.len() > MAX_AUDIENCES {
+            return Err(syn::Error::new_spanned(
+                &expr,
+                format!(
+                    "`audience` names {} services; STS takes at most {MAX_AUDIENCES}",
+                    elems.len()
+                ),
+            ));
+        }
+        for elem in elems {
+            if let Expr::Lit(ExprLit { lit, .. }) = elem {
+                let Lit::Str(s) = lit else {
+                    return Err(syn::Error::new(
+                        lit.span(),
+                        "`audience` takes strings, like `audience = [\"https://api.example.com\"]`",
+                    ));
+                };
+                let len = s.value().chars().count();
+                if len == 0 {
+                    return Err(syn::Error::new(s.span(), "an audience cannot be empty"));
+                }
+                if len > MAX_AUDIENCE_LEN {
+                    return Err(syn::Error::new(
+                        s.span(),
+                        format!(
+                            "this audience is {len} characters long; STS takes at most {MAX_AUDIENCE_LEN}"
+                        ),
+                    ));
+                }
+            }
+        }
+    } else if let Expr::Lit(ExprLit { lit, .. }) = &expr {
+        let hint = match lit {
+            Lit::Str(s) => format!("`audience = [{:?}]`", s.value()),
+            _ => "`audience = [\"https://api.example.com\"]`".to_owned(),
+        };
+        return Err(syn::Error::new(
+            lit.span(),
+            format!(
+                "`audience` takes a list, as in Python: {hint}, or an expression like `audience = AUDIENCE`"
+            ),
+        ));
+    }
+    Ok(StrList::Expr(expr))
+}
+
+/// `signing_algorithm = "ES384"` / `"RS256"`, or an expression.
+fn parse_algorithm(input: ParseStream<'_>) -> syn::Result<Algorithm> {
+    if !input.peek(LitStr) {
+        let expr: Expr = input.parse()?;
+        if let Expr::Lit(ExprLit { lit, .. }) = &expr {
+            return Err(syn::Error::new(
+                lit.span(),
+                format!("`signing_algorithm` takes a string: {ALGORITHM_EXPECTED}"),
+            ));
+        }
+        return Ok(Algorithm::Expr(expr));
+    }
+    let lit: LitStr = input.parse()?;
+    let value = lit.value();
+    if let Some(alg) = SigningAlgorithm::from_str(&value) {
+        return Ok(Algorithm::Lit(alg));
+    }
+    let squashed: String = value
+        .chars()
+        .filter(|c| c.is_ascii_alphanumeric())
+        .collect::<String>()
+        .to_ascii_uppercase();
+    let msg = match SigningAlgorithm::from_str(&squashed) {
+        Some(alg) => format!(
+            "unknown `signing_algorithm` {value:?}; did you mean {:?}? (the names are upper case, as in Python)",
+            alg.wire()
+        ),
+        None => format!("unknown `signing_algorithm` {value:?}; {ALGORITHM_EXPECTED}"),
+    };
+    Err(syn::Error::new(lit.span(), msg))
+}
+
+const ALGORITHM_EXPECTED: &str = "expected \"ES384\" (the default) or \"RS256\"";
+
+/// `duration_seconds = 300` (checked: 60..=3600) or an expression (checked on each call).
+fn parse_duration(input: ParseStream<'_>) -> syn::Result<Expr> {
+    let expr: Expr = input.parse()?;
+    if let Expr::Lit(ExprLit { lit, .. }) = &expr {
+        let Lit::Int(int) = lit else {
+            return Err(syn::Error::new(
+                lit.span(),
+                "`duration_seconds` takes a number of seconds, like `duration_seconds = 300`",
+            ));
+        };
+        let out_of_range = || {
+            syn::Error::new(
+                int.span(),
+                format!(
+                    "`duration_seconds = {}` is out of range: STS issues tokens for \
+                     {MIN_DURATION_SECONDS} to {MAX_DURATION_SECONDS} seconds",
+                    int.base10_digits()
+                ),
+            )
+        };
+        let secs: u64 = int.base10_parse().map_err(|_| out_of_range())?;
+        if !(MIN_DURATION_SECONDS..=MAX_DURATION_SECONDS).contains(&secs) {
+            return Err(out_of_range());
+        }
+    }
+    Ok(expr)
+}
+
+/// `tags = [("team", "a"), ("env", ENV)]` or `{ "team": "a" }` (literal keys checked, no key
+/// twice) or an expression.
+fn parse_tags(input: ParseStream<'_>) -> syn::Result<Tags> {
+    if input.peek(syn::token::Brace) {
+        // `{ "team": "a" }`, as `custom_parameters` takes it.
+        let pairs = parse_map(input, "tag key", "`tags = { \"team\": \"a\" }`")?;
+        let mut out = Vec::new();
+        for (k, v) in pairs {
+            check_tag_key(&k)?;
+            let key = Expr::Lit(ExprLit {
+                attrs: Vec::new(),
+                lit: Lit::Str(k),
+            });
+            out.push((key, v));
+        }
+        return Ok(Tags::List(out));
+    }
+    let expr: Expr = input.parse()?;
+    let Expr::Array(ExprArray { elems, .. }) = &expr else {
+        if let Expr::Lit(ExprLit { lit, .. }) = &expr {
+            return Err(syn::Error::new(lit.span(), TAGS_EXPECTED));
+        }
+        return Ok(Tags::Expr(expr));
+    };
+    if elems.len() > MAX_TAGS {
+        return Err(syn::Error::new_spanned(
+            &expr,
+            format!("{} tags; STS takes at most {MAX_TAGS}", elems.len()),
+        ));
+    }
+    let mut pairs = Vec::new();
+    let mut seen: Vec<String> = Vec::new();
+    for elem in elems {
+        let Expr::Tuple(t) = elem else {
+            return Err(syn::Error::new_spanned(elem, TAGS_EXPECTED));
+        };
+        if t.elems.len() != 2 {
+            return Err(syn::Error::new_spanned(elem, TAGS_EXPECTED));
+        }
+        let (k, v) = (t.elems[0].clone(), t.elems[1].clone());
+        if let Expr::Lit(ExprLit { lit, .. }) = &k {
+            let Lit::Str(key) = lit else {
+                return Err(syn::Error::new(lit.span(), "a tag key is a string"));
+            };
+            check_tag_key(key)?;
+            if seen.contains(&key.value()) {
+                return Err(syn::Error::new(
+                    key.span(),
+                    format!("duplicate tag key {:?}", key.value()),
+                ));
+            }
+            seen.push(key.value());
+        }
+        pairs.push((k, v));
+    }
+    Ok(Tags::List(pairs))
+}
+
+const TAGS_EXPECTED: &str = "`tags` takes a list of (key, value) pairs, like `tags = [(\"team\", \"a\")]`, a map, like `tags = { \"team\": \"a\" }`, or an expression";
+
+/// A tag key as STS takes it: 1 to 128 of letters, digits, spaces and `_.:/=+-@`.
+fn check_tag_key(key: &LitStr) -> syn::Result<()> {
+    let value = key.value();
+    let len = value.chars().count();
+    let ok_char = |c: char| {
+        c.is_alphanumeric()
+            || (c.is_whitespace() && !c.is_control())
+            || matches!(c, '_' | '.' | ':' | '/' | '=' | '+' | '-' | '@')
+    };
+    let msg = if len == 0 {
+        "a tag key cannot be empty".to_owned()
+    } else if len > MAX_TAG_KEY_LEN {
+        format!("this tag key is {len} characters long; STS takes at most {MAX_TAG_KEY_LEN}")
+    } else if let Some(c) = value.chars().find(|c| !ok_char(*c)) {
+        format!(
+            "tag key {value:?} contains {c:?}; STS takes letters, digits, spaces and `_.:/=+-@`"
+        )
+    } else {
+        return Ok(());
+    };
+    Err(syn::Error::new(key.span(), msg))
+}
+
 /// `{ "access_type": "offline", "prompt": PROMPT }` or an expression (`PARAMS`, `[("k", "v")]`, a map).
 fn parse_params(input: ParseStream<'_>) -> syn::Result<Params> {
     if input.peek(syn::token::Brace) {
-        let content;
-        syn::braced!(content in input);
-        let pairs = Punctuated::<(LitStr, Expr), Token![,]>::parse_terminated_with(
-            &content,
-            |p: ParseStream<'_>| {
-                let k: LitStr = p.parse().map_err(|e| {
-                    syn::Error::new(
-                        e.span(),
-                        "expected `\"name\": value` pairs, like `custom_parameters = { \"access_type\": \"offline\" }`",
-                    )
-                })?;
-                p.parse::<Token![:]>()?;
-                let v: Expr = p.parse()?;
-                Ok((k, v))
-            },
+        let pairs = parse_map(
+            input,
+            "custom parameter",
+            "`custom_parameters = { \"access_type\": \"offline\" }`",
         )?;
-        let mut seen: Vec<String> = Vec::new();
-        for (k, _) in &pairs {
-            if seen.contains(&k.value()) {
-                return Err(syn::Error::new(
-                    k.span(),
-                    format!("duplicate custom parameter {:?}", k.value()),
-                ));
-            }
-            seen.push(k.value());
-        }
-        return Ok(Params::Map(pairs.into_iter().collect()));
+        return Ok(Params::Map(pairs));
     }
     Ok(Params::Expr(input.parse()?))
+}
+
+/// `{ "k": v, .. }` with no key twice; `what` names a key in messages, `example` shows the form.
+fn parse_map(
+    input: ParseStream<'_>,
+    what: &str,
+    example: &str,
+) -> syn::Result<Vec<(LitStr, Expr)>> {
+    let content;
+    syn::braced!(content in input);
+    let mut pairs: Vec<(LitStr, Expr)> = Vec::new();
+    while !content.is_empty() {
+        let k: LitStr = content.parse().map_err(|e| {
+            syn::Error::new(
+                e.span(),
+                format!("expected `\"name\": value` pairs, like {example}"),
+            )
+        })?;
+        content.parse::<Token![:]>()?;
+        let v: Expr = content.parse()?;
+        pairs.push((k, v));
+        if content.is_empty() {
+            break;
+        }
+        content.parse::<Token![,]>()?;
+    }
+    let mut seen: Vec<String> = Vec::new();
+    for (k, _) in &pairs {
+        if seen.contains(&k.value()) {
+            return Err(syn::Error::new(
+                k.span(),
+                format!("duplicate {what} {:?}", k.value()),
+            ));
+        }
+        seen.push(k.value());
+    }
+    Ok(pairs)
 }
 
 /// `async |url| ..`, `async move |url| ..`, `|url| async { .. }`, `|url| async move { .. }`.
@@ -1031,6 +1371,175 @@ mod tests {
         )
         .unwrap();
         assert!(matches!(a.custom_parameters, Some(Params::Expr(_))));
+    }
+
+    #[test]
+    fn iam_arguments() {
+        let a = parse(
+            Kind::IamToken,
+            quote!(
+                audience = ["https://api.example.com", "https://b"],
+                signing_algorithm = "RS256",
+                duration_seconds = 900,
+                tags = [("team", "a"), ("env", ENV)],
+                into = "jwt",
+                client = self.client,
+            ),
+        )
+        .unwrap();
+        assert_eq!(a.into, "jwt");
+        assert!(matches!(
+            a.signing_algorithm,
+            Some(Algorithm::Lit(SigningAlgorithm::Rs256))
+        ));
+        assert!(matches!(a.audience, Some(StrList::Expr(Expr::Array(_)))));
+        match a.tags {
+            Some(Tags::List(pairs)) => assert_eq!(pairs.len(), 2),
+            other => panic!("{other:?}"),
+        }
+        assert!(a.provider_name.is_none());
+        let a = parse(Kind::IamToken, quote!(audience = AUD)).unwrap();
+        assert_eq!(a.into, "access_token");
+        assert!(a.signing_algorithm.is_none() && a.duration_seconds.is_none());
+        let a = parse(
+            Kind::IamToken,
+            quote!(
+                audience = AUD,
+                signing_algorithm = alg(),
+                duration_seconds = self.secs,
+                tags = TAGS
+            ),
+        )
+        .unwrap();
+        assert!(matches!(a.signing_algorithm, Some(Algorithm::Expr(_))));
+        assert!(matches!(a.tags, Some(Tags::Expr(_))));
+    }
+
+    #[test]
+    fn iam_literals_are_checked() {
+        let e = err(Kind::IamToken, quote!(audience = []));
+        assert!(e.starts_with("`audience` cannot be empty"), "{e}");
+        let e = err(Kind::IamToken, quote!(audience = ["a", ""]));
+        assert_eq!(e, "an audience cannot be empty");
+        let e = err(Kind::IamToken, quote!(audience = "https://a"));
+        assert!(
+            e.starts_with("`audience` takes a list, as in Python: `audience = [\"https://a\"]`"),
+            "{e}"
+        );
+        let eleven: Vec<String> = (0..11).map(|i| i.to_string()).collect();
+        let e = err(Kind::IamToken, quote!(audience = [#(#eleven),*]));
+        assert!(e.contains("at most 10"), "{e}");
+        let e = err(
+            Kind::IamToken,
+            quote!(audience = ["a"], signing_algorithm = "es384"),
+        );
+        assert_eq!(
+            e,
+            "unknown `signing_algorithm` \"es384\"; did you mean \"ES384\"? (the names are upper case, as in Python)"
+        );
+        let e = err(
+            Kind::IamToken,
+            quote!(audience = ["a"], signing_algorithm = "rs-256"),
+        );
+        assert!(e.contains("did you mean \"RS256\""), "{e}");
+        let e = err(
+            Kind::IamToken,
+            quote!(audience = ["a"], signing_algorithm = "HS256"),
+        );
+        assert_eq!(
+            e,
+            "unknown `signing_algorithm` \"HS256\"; expected \"ES384\" (the default) or \"RS256\""
+        );
+        for bad in [
+            quote!(59),
+            quote!(3601),
+            quote!(0),
+            quote!(99999999999999999999999),
+        ] {
+            let e = err(
+                Kind::IamToken,
+                quote!(audience = ["a"], duration_seconds = #bad),
+            );
+            assert!(e.contains("is out of range"), "{e}");
+        }
+        for ok in [60u32, 3600] {
+            parse(
+                Kind::IamToken,
+                quote!(audience = ["a"], duration_seconds = #ok),
+            )
+            .unwrap();
+        }
+        let e = err(
+            Kind::IamToken,
+            quote!(audience = ["a"], duration_seconds = "300"),
+        );
+        assert!(e.starts_with("`duration_seconds` takes a number"), "{e}");
+        let e = err(
+            Kind::IamToken,
+            quote!(audience = ["a"], tags = [("team", "a"), ("team", "b")]),
+        );
+        assert_eq!(e, "duplicate tag key \"team\"");
+        let e = err(
+            Kind::IamToken,
+            quote!(audience = ["a"], tags = [("a*b", "x")]),
+        );
+        assert!(e.starts_with("tag key \"a*b\" contains '*'"), "{e}");
+        let e = err(Kind::IamToken, quote!(audience = ["a"], tags = [("", "x")]));
+        assert_eq!(e, "a tag key cannot be empty");
+        let e = err(Kind::IamToken, quote!(audience = ["a"], tags = ["team"]));
+        assert!(
+            e.starts_with("`tags` takes a list of (key, value) pairs"),
+            "{e}"
+        );
+        let a = parse(
+            Kind::IamToken,
+            quote!(audience = ["a"], tags = { "team": "a", "env": ENV }),
+        )
+        .unwrap();
+        assert!(matches!(a.tags, Some(Tags::List(p)) if p.len() == 2));
+        let e = err(
+            Kind::IamToken,
+            quote!(audience = ["a"], tags = { "team": "a", "team": "b" }),
+        );
+        assert_eq!(e, "duplicate tag key \"team\"");
+    }
+
+    #[test]
+    fn iam_argument_names() {
+        let e = err(Kind::IamToken, quote!());
+        assert!(e.starts_with("missing argument `audience`"), "{e}");
+        let e = err(Kind::IamToken, quote!(audiences = ["a"]));
+        assert!(
+            e.starts_with(
+                "`audiences` is not an argument of `#[requires_iam_access_token]`; did you mean `audience`?"
+            ),
+            "{e}"
+        );
+        let e = err(Kind::IamToken, quote!(audience = ["a"], duration = 300));
+        assert!(
+            e.starts_with("unknown argument `duration`; did you mean `duration_seconds`?"),
+            "{e}"
+        );
+        let e = err(
+            Kind::IamToken,
+            quote!(audience = ["a"], signing_algoritm = "ES384"),
+        );
+        assert!(e.contains("did you mean `signing_algorithm`?"), "{e}");
+        let e = err(
+            Kind::IamToken,
+            quote!(audience = ["a"], provider_name = "p"),
+        );
+        assert!(
+            e.starts_with("`provider_name` is not an argument of `#[requires_iam_access_token]`"),
+            "{e}"
+        );
+        let e = err(
+            Kind::AccessToken,
+            quote!(provider_name = "p", audience = ["a"]),
+        );
+        assert!(e.contains("did you mean `audiences`?"), "{e}");
+        let e = err(Kind::IamToken, quote!(audience = ["a"], audience = ["b"]));
+        assert_eq!(e, "duplicate argument `audience`");
     }
 
     #[test]

@@ -7,9 +7,9 @@ use syn::punctuated::Punctuated;
 use syn::spanned::Spanned;
 use syn::{AttrStyle, FnArg, Ident, ItemFn, Pat, PatType, ReturnType, Token, Type};
 
-use crate::args::{Args, Kind, Params, StrList};
+use crate::args::{Algorithm, Args, Kind, Params, StrList, Tags};
 
-/// Entry point for all three attributes (see `lib.rs`).
+/// Entry point for all four attributes (see `lib.rs`).
 pub(crate) fn credential_fn(kind: Kind, args: TokenStream, item: TokenStream) -> TokenStream {
     let item_fn: ItemFn = match syn::parse2(item.clone()) {
         Ok(f) => f,
@@ -68,6 +68,7 @@ fn what(kind: Kind) -> &'static str {
     match kind {
         Kind::ApiKey => "the API key",
         Kind::AccessToken => "the access token",
+        Kind::IamToken => "the IAM access token",
         Kind::Wat => "the workload access token",
     }
 }
@@ -100,8 +101,13 @@ fn rewrite(args: &Args, mut item: ItemFn) -> syn::Result<TokenStream> {
         push(syn::Error::new_spanned(
             item.sig.fn_token,
             format!(
-                "`#[{attr}]` needs an `async fn`: getting {} awaits the identity service",
-                what(kind)
+                "`#[{attr}]` needs an `async fn`: getting {} awaits {}",
+                what(kind),
+                if kind == Kind::IamToken {
+                    "AWS STS"
+                } else {
+                    "the identity service"
+                }
             ),
         ));
     }
@@ -413,6 +419,43 @@ fn fetch_expr(args: &Args, private: &TokenStream) -> TokenStream {
                 #private::api_key(
                     #client,
                     #private::ApiKeyRequest::new(#provider) #calls,
+                ).await
+            }
+        }
+        Kind::IamToken => {
+            let audience = match args.audience.as_ref().expect("checked in build") {
+                StrList::Expr(e) => quote_spanned!(ms=> #private::strings(#e)),
+                StrList::Empty => quote_spanned!(ms=> #private::strings::<[&str; 0]>([])),
+            };
+            match &args.signing_algorithm {
+                Some(Algorithm::Lit(alg)) => {
+                    let variant = format_ident!("{}", alg.variant(), span = ms);
+                    call(
+                        "signing_algorithm",
+                        quote_spanned!(ms=> #private::SigningAlgorithm::#variant),
+                    );
+                }
+                Some(Algorithm::Expr(e)) => call("signing_algorithm", e.to_token_stream()),
+                None => {}
+            }
+            if let Some(e) = &args.duration_seconds {
+                call("duration_seconds", e.to_token_stream());
+            }
+            match &args.tags {
+                Some(Tags::List(pairs)) => {
+                    for (k, v) in pairs {
+                        call("tag", quote_spanned!(ms=> #k, #v));
+                    }
+                }
+                Some(Tags::Expr(e)) => {
+                    call("tags", quote_spanned!(ms=> #private::pairs(#e)));
+                }
+                None => {}
+            }
+            quote_spanned! {ms=>
+                #private::iam_access_token(
+                    #client,
+                    #private::IamTokenRequest::new(#audience) #calls,
                 ).await
             }
         }

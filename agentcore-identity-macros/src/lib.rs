@@ -1,6 +1,7 @@
 //! Attribute macros of [`agentcore-identity`](https://docs.rs/agentcore-identity): inject an API
-//! key, an OAuth2 access token or the workload access token into an `async fn`, as the Python
-//! SDK's `@requires_api_key`, `@requires_access_token` and `@requires_wat` decorators do.
+//! key, an OAuth2 access token, an IAM web identity token or the workload access token into a
+//! function, as the Python SDK's `@requires_api_key`, `@requires_access_token`,
+//! `@requires_iam_access_token` and `@requires_wat` decorators do.
 //!
 //! Use them through `agentcore_identity` (feature `macros`, on by default); do not depend on this
 //! crate directly: the expansions call `agentcore_identity::__private`, which has no semver
@@ -35,7 +36,7 @@
 //!
 //! # The common rules
 //!
-//! The rules shared by the three macros (the injected parameter's type, the return type, methods
+//! The rules shared by the four macros (the injected parameter's type, the return type, methods
 //! and generics, argument values, which workload access token and which client, caching, traits)
 //! are documented with the crate that re-exports them: `agentcore_identity::macros`.
 
@@ -287,6 +288,108 @@ pub fn requires_api_key(args: TokenStream, item: TokenStream) -> TokenStream {
 #[proc_macro_attribute]
 pub fn requires_access_token(args: TokenStream, item: TokenStream) -> TokenStream {
     expand::credential_fn(Kind::AccessToken, args.into(), item.into()).into()
+}
+
+/// Injects an IAM web identity token: a JWT signed by AWS STS (`GetWebIdentityToken`) for the
+/// agent's own IAM identity, as the Python SDK's `@requires_iam_access_token`. External services
+/// that trust the AWS account's issuer URL accept it as a bearer token: no client secret, no
+/// credential provider, no workload access token.
+///
+/// ```no_run
+/// # #![allow(dead_code)]
+/// use agentcore_identity::requires_iam_access_token;
+/// use agentcore_identity::secrecy::{ExposeSecret, SecretString};
+///
+/// # #[derive(Debug)] pub struct MyError;
+/// # impl From<agentcore_identity::Error> for MyError { fn from(_: agentcore_identity::Error) -> Self { MyError } }
+/// #[requires_iam_access_token(
+///     audience = ["https://api.example.com"],
+///     signing_algorithm = "ES384",
+///     duration_seconds = 300,
+///     tags = [("team", "payments")],
+/// )]
+/// async fn call_external_api(query: &str, access_token: SecretString) -> Result<String, MyError> {
+///     let _authorization = format!("Bearer {}", access_token.expose_secret());
+///     Ok(format!("answer to {query}"))
+/// }
+///
+/// # async fn run() -> Result<(), MyError> {
+/// let answer = call_external_api("status").await?; // `access_token` is not a parameter any more
+/// # let _ = answer; Ok(()) }
+/// ```
+///
+/// # Arguments
+///
+/// | argument | value | default |
+/// |---|---|---|
+/// | `audience` | `["https://a", ..]` (1 to 10, checked at compile time) or an expression: any `IntoIterator` of `AsRef<str>`; the token's `aud` claim | required, as in Python |
+/// | `signing_algorithm` | `"ES384"` or `"RS256"` (checked at compile time), or an expression giving an `agentcore_identity::SigningAlgorithm` | `"ES384"` |
+/// | `duration_seconds` | the token's lifetime, 60 to 3600 (a literal is checked at compile time; a `u32` expression on each call) | `300` |
+/// | `tags` | `[("key", value), ..]` or `{ "key": value, .. }` (literal keys checked, no key twice; values are expressions), or an expression: any `IntoIterator` of pairs of `AsRef<str>`; STS adds them to the token as claims | none |
+/// | `into` | the parameter to inject, a string | `"access_token"` (as in Python) |
+/// | `client` | an expression giving an `IdentityClient` (or `&`/`Arc` of one) | the process default client |
+/// | `crate` | the path of `agentcore_identity`, a string | `"::agentcore_identity"` |
+///
+/// The token is cached by the client, per request (audiences, algorithm, duration, tags), until
+/// shortly before it expires; concurrent first calls share one STS request. STS is reached at
+/// the client's STS endpoint (`IdentityClientBuilder::sts_endpoint`, else `endpoint_url`, else
+/// `AWS_ENDPOINT_URL_STS`, else the region's). If the account has not enabled outbound web
+/// identity federation, the function returns
+/// `Err(Error::WebIdentityFederationDisabled { .. }.into())`, whose message says how to enable
+/// it (`aws iam enable-outbound-web-identity-federation`). The agent's role needs
+/// `sts:GetWebIdentityToken`.
+///
+/// See [the common rules](macros/index.html) (`agentcore_identity::macros`) for the parameter
+/// type and the return rule.
+///
+/// # Equivalent code without the macro
+///
+/// ```no_run
+/// # #![allow(dead_code)]
+/// # use agentcore_identity::secrecy::SecretString;
+/// # #[derive(Debug)] pub struct MyError;
+/// # impl From<agentcore_identity::Error> for MyError { fn from(_: agentcore_identity::Error) -> Self { MyError } }
+/// use agentcore_identity::{IamTokenRequest, SigningAlgorithm};
+///
+/// async fn call_external_api(query: &str) -> Result<String, MyError> {
+///     let client = agentcore_identity::default_client().await?; // or `client = ..`
+///     let access_token: SecretString = client
+///         .get_iam_access_token(
+///             IamTokenRequest::new(["https://api.example.com"])
+///                 .signing_algorithm(SigningAlgorithm::Es384)
+///                 .duration_seconds(300)
+///                 .tag("team", "payments"),
+///         )
+///         .await?;
+///     {
+///         // the original body
+///         # let _ = access_token;
+///         Ok(format!("answer to {query}"))
+///     }
+/// }
+/// ```
+///
+/// # Compile-time errors
+///
+/// An empty `audience`, an unknown `signing_algorithm` (`"es384"`: did you mean `"ES384"`?), a
+/// literal `duration_seconds` outside 60..=3600, a tag key given twice or that STS would refuse,
+/// unknown, duplicate and missing arguments are reported on the offending token:
+///
+/// ```compile_fail
+/// # #![allow(dead_code)]
+/// use agentcore_identity::requires_iam_access_token;
+/// use agentcore_identity::secrecy::SecretString;
+///
+/// // error: `duration_seconds = 7200` is out of range: STS issues tokens for 60 to 3600 seconds
+/// #[requires_iam_access_token(audience = ["https://api.example.com"], duration_seconds = 7200)]
+/// async fn call(access_token: SecretString) -> Result<(), agentcore_identity::Error> {
+///     let _ = access_token;
+///     Ok(())
+/// }
+/// ```
+#[proc_macro_attribute]
+pub fn requires_iam_access_token(args: TokenStream, item: TokenStream) -> TokenStream {
+    expand::credential_fn(Kind::IamToken, args.into(), item.into()).into()
 }
 
 /// Injects the workload access token (WAT) of the current request, as the Python SDK's

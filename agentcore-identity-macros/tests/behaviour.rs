@@ -293,6 +293,25 @@ async fn requires_wat_injects_the_token_of_the_request_context() {
         Err(AgentError::Identity(agentcore_identity::Error::NoWorkloadAccessToken)) => {}
         other => panic!("expected NoWorkloadAccessToken, got {other:?}"),
     }
+    // A request context without a token (a request that did not carry one): the same clear
+    // error, naming where the token comes from, and the body does not run.
+    let empty = RequestContext::new().with_request_id("req-without-wat");
+    let err = RequestContext::scope(empty, downstream_async())
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(
+            err,
+            AgentError::Identity(agentcore_identity::Error::NoWorkloadAccessToken)
+        ),
+        "{err:?}"
+    );
+    let msg = err.to_string();
+    assert!(
+        msg.contains("no workload access token in the request context")
+            && msg.contains("AgentCore Runtime"),
+        "{msg}"
+    );
 }
 
 // ---- methods, generics, custom error ------------------------------------------------------

@@ -6,6 +6,7 @@ pub use ::secrecy::SecretString;
 pub use crate::client::{IdentityClient, default_client};
 pub use crate::credential::Credential;
 pub use crate::error::Error;
+pub use crate::iam::{IamTokenRequest, SigningAlgorithm};
 pub use crate::request::{ApiKeyRequest, AuthFlow, OnAuthUrl, TokenRequest};
 
 /// `client` or, when `None`, the process default client.
@@ -32,6 +33,17 @@ pub async fn access_token(
     client_or_default(client).await?.get_token(request).await
 }
 
+/// Fetches an IAM web identity token (cached).
+pub async fn iam_access_token(
+    client: Option<IdentityClient>,
+    request: IamTokenRequest,
+) -> Result<SecretString, Error> {
+    client_or_default(client)
+        .await?
+        .get_iam_access_token(request)
+        .await
+}
+
 /// The workload access token of the current request context.
 pub fn workload_access_token() -> Result<SecretString, Error> {
     crate::context::RequestContext::with_current(|ctx| {
@@ -43,7 +55,7 @@ pub fn workload_access_token() -> Result<SecretString, Error> {
 /// What a function under an identity macro returns: `Result<T, E>` whose `E` takes an
 /// [`Error`]. The expansion returns a failure to get the credential through it.
 #[diagnostic::on_unimplemented(
-    message = "a function with `#[requires_api_key]`, `#[requires_access_token]` or `#[requires_wat]` must return `Result<T, E>` with `E: From<agentcore_identity::Error>`, not `{Self}`",
+    message = "a function with `#[requires_api_key]`, `#[requires_access_token]`, `#[requires_iam_access_token]` or `#[requires_wat]` must return `Result<T, E>` with `E: From<agentcore_identity::Error>`, not `{Self}`",
     label = "a failure to get the credential is returned as `Err` here",
     note = "`E` may be your own error type with `impl From<agentcore_identity::Error>`, `agentcore_identity::Error` itself, `anyhow::Error` or `Box<dyn std::error::Error + Send + Sync>`"
 )]

@@ -27,6 +27,12 @@
 //! * **Bounded**: at most [`CacheConfig::max_capacity`] entries (default 10 000), least recently
 //!   used first out.
 //!
+//! * **IAM web identity tokens** ([`IdentityClient::get_iam_access_token`](crate::IdentityClient::get_iam_access_token)):
+//!   the agent's own IAM identity signs them, no user or workload access token is involved, so
+//!   they are kept once per client, keyed by the request (audiences and tags as sets, signing
+//!   algorithm, duration), with the JWT rule above (`exp - iat` less the skew: a token asked for
+//!   60 s is not kept with the default 60 s skew).
+//!
 //! Beside the credentials, the client caches the workload access tokens it obtains itself
 //! (until they expire) and, in the non-blocking USER_FEDERATION mode, the pending authorization
 //! sessions (15 minutes at most).
@@ -474,6 +480,15 @@ pub(crate) fn workload_scope_digest(workload: &str) -> [u8; 32] {
     let mut h = Sha256::new();
     h.update(b"agentcore-identity/workload-scope/v1\0");
     h.update(workload.as_bytes());
+    h.finalize().into()
+}
+
+/// The "token digest" of IAM web identity tokens: they belong to the client's own AWS identity,
+/// not to a workload access token, so all of one client's share this domain (never equal to a
+/// token's or a workload's digest).
+pub(crate) fn iam_scope_digest() -> [u8; 32] {
+    let mut h = Sha256::new();
+    h.update(b"agentcore-identity/iam-scope/v1\0");
     h.finalize().into()
 }
 

@@ -142,6 +142,33 @@ pub enum Error {
         /// What is wrong.
         message: String,
     },
+
+    /// A request was refused before anything was sent: `field` breaks a limit of the service's
+    /// model (e.g. an [`IamTokenRequest`](crate::IamTokenRequest) without audience).
+    #[error("invalid `{field}`: {message}")]
+    #[non_exhaustive]
+    InvalidRequest {
+        /// The offending field, as the request's builder method names it (e.g. `"audience"`).
+        field: &'static str,
+        /// What is wrong with it.
+        message: String,
+    },
+
+    /// STS refused `GetWebIdentityToken` because outbound web identity federation is not
+    /// enabled for the AWS account (`OutboundWebIdentityFederationDisabledException`).
+    #[error(
+        "GetWebIdentityToken failed: outbound web identity federation is not enabled for this AWS \
+         account. An administrator enables it once per account with `aws iam \
+         enable-outbound-web-identity-federation` (IAM API EnableOutboundWebIdentityFederation; \
+         `aws iam get-outbound-web-identity-federation-info` then shows the issuer URL that \
+         external services must trust); the caller also needs the `sts:GetWebIdentityToken` \
+         permission"
+    )]
+    #[non_exhaustive]
+    WebIdentityFederationDisabled {
+        /// The AWS request id, when STS sent one.
+        request_id: Option<String>,
+    },
 }
 
 impl Error {

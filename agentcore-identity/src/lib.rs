@@ -41,7 +41,7 @@
 //! # Ok(()) }
 //! ```
 //!
-//! The rules the three macros share (parameter types, return type, methods, traits, which
+//! The rules the macros share (parameter types, return type, methods, traits, which
 //! workload token and client they use) are in [`macros`]; each macro's page lists its arguments.
 //! Where the workload access token comes from: on AgentCore Runtime, each request's header (the
 //! `agentcore-runtime` crate puts it into the [request context](context)); on your laptop, the
@@ -57,6 +57,7 @@
 //! agentcore-identity-local serve --port 8787 --data-dir ~/.agentcore-local
 //! export AWS_ENDPOINT_URL_BEDROCK_AGENTCORE=http://127.0.0.1:8787
 //! export AWS_ENDPOINT_URL_BEDROCK_AGENTCORE_CONTROL=http://127.0.0.1:8787
+//! export AWS_ENDPOINT_URL_STS=http://127.0.0.1:8787   # IAM web identity tokens
 //! export AWS_REGION=us-east-1   # the AWS CLI reads AWS_DEFAULT_REGION
 //! ```
 //!
@@ -94,6 +95,9 @@
 //!   typed control plane (types in [`control`]) and where each call's workload access token
 //!   comes from.
 //! - [`ApiKeyRequest`], [`TokenRequest`], [`AuthFlow`], [`WorkloadUser`]: what a call asks for.
+//! - [`IamTokenRequest`], [`SigningAlgorithm`] ([`iam`]): IAM web identity tokens from AWS STS
+//!   for the agent's own identity ([`get_iam_access_token`](IdentityClient::get_iam_access_token),
+//!   `#[requires_iam_access_token]`).
 //! - [`context`]: the per-request context (task-local) and how to carry it into spawned tasks.
 //! - [`propagation`]: the workload access token passed on to the Runtimes, Harnesses and
 //!   Gateways the agent calls ([`propagation::WatPropagation`]).
@@ -102,8 +106,8 @@
 //! - [`Error`]: the one error type; no secret is ever printed.
 //!
 //! # Features
-//! - `macros` (default): `#[requires_api_key]`, `#[requires_access_token]`, `#[requires_wat]`
-//!   (rules: [`macros`]).
+//! - `macros` (default): `#[requires_api_key]`, `#[requires_access_token]`,
+//!   `#[requires_iam_access_token]`, `#[requires_wat]` (rules: [`macros`]).
 //! - `callback-server`: [`callback::CallbackServer`], the loopback page that binds a 3LO
 //!   consent to the local user during development (the starter toolkit's `127.0.0.1:8081`).
 //!
@@ -123,6 +127,7 @@ pub mod context;
 pub mod control;
 mod credential;
 mod error;
+pub mod iam;
 #[cfg(feature = "macros")]
 #[cfg_attr(docsrs, doc(cfg(feature = "macros")))]
 pub mod macros;
@@ -137,7 +142,9 @@ pub mod __private;
 #[cfg(feature = "macros")]
 #[cfg_attr(docsrs, doc(cfg(feature = "macros")))]
 #[doc(inline)]
-pub use agentcore_identity_macros::{requires_access_token, requires_api_key, requires_wat};
+pub use agentcore_identity_macros::{
+    requires_access_token, requires_api_key, requires_iam_access_token, requires_wat,
+};
 
 pub use cache::{CacheConfig, CacheScope};
 pub use client::{
@@ -146,6 +153,7 @@ pub use client::{
 };
 pub use credential::Credential;
 pub use error::{Error, FieldError, ServiceErrorKind};
+pub use iam::{IamTokenRequest, ParseSigningAlgorithmError, SigningAlgorithm};
 pub use poller::{DefaultTokenPoller, PollHandle, PollOutcome, TokenPoller};
 pub use request::{
     ApiKeyRequest, AuthFlow, OnAuthUrl, ParseAuthFlowError, TokenRequest, UserIdentifier,

@@ -5,6 +5,7 @@
 
 mod control_plane;
 mod data_plane;
+mod iam;
 mod workload;
 
 use std::fmt;
@@ -106,6 +107,8 @@ pub(crate) struct Inner {
     /// Where each plane's requests go, for error messages.
     dp_url: String,
     cp_url: String,
+    /// STS, for IAM web identity tokens (its client is built on first use).
+    pub(crate) sts: iam::Sts,
 }
 
 impl fmt::Debug for IdentityClient {
@@ -285,7 +288,9 @@ fn is_plain_http(url: &str) -> bool {
 /// for both), else the Python SDK's `BEDROCK_AGENTCORE_DP_ENDPOINT` /
 /// `BEDROCK_AGENTCORE_CP_ENDPOINT`, else the standard `AWS_ENDPOINT_URL_BEDROCK_AGENTCORE` /
 /// `AWS_ENDPOINT_URL_BEDROCK_AGENTCORE_CONTROL` / `AWS_ENDPOINT_URL` (read by aws-config), else
-/// the AWS endpoints of the region.
+/// the AWS endpoints of the region. STS (IAM web identity tokens):
+/// [`sts_endpoint`](Self::sts_endpoint), else `endpoint_url`, else `AWS_ENDPOINT_URL_STS` /
+/// `AWS_ENDPOINT_URL`, else the region's.
 ///
 /// Credentials: the default chain of aws-config (or [`credentials_provider`](Self::credentials_provider)).
 /// **When an endpoint override is set** and the chain finds no credentials (or fails, e.g. IMDS
@@ -310,6 +315,8 @@ pub struct IdentityClientBuilder {
     poll_timeout: Option<Duration>,
     token_poller: Option<Arc<dyn TokenPoller>>,
     env: Option<EnvLookup>,
+    /// STS's endpoint, and whether it was given by `sts_endpoint` (else by `endpoint_url`).
+    sts_endpoint: Option<(String, bool)>,
 }
 
 impl fmt::Debug for IdentityClientBuilder {
@@ -318,6 +325,10 @@ impl fmt::Debug for IdentityClientBuilder {
             .field("region", &self.region)
             .field("dp_endpoint", &self.dp_endpoint)
             .field("cp_endpoint", &self.cp_endpoint)
+            .field(
+                "sts_endpoint",
+                &self.sts_endpoint.as_ref().map(|(url, _)| url),
+            )
             .field("cache", &self.cache)
             .field("local_config_path", &self.local_config_path)
             .field("workload_identity", &self.workload_identity)
@@ -344,11 +355,23 @@ impl IdentityClientBuilder {
         self
     }
 
-    /// One endpoint for both planes (`agentcore-identity-local` serves both on one port).
-    pub fn endpoint_url(self, url: impl Into<String>) -> Self {
+    /// One endpoint for both planes and STS (`agentcore-identity-local` serves all three on
+    /// one port); [`sts_endpoint`](Self::sts_endpoint) takes precedence for STS.
+    pub fn endpoint_url(mut self, url: impl Into<String>) -> Self {
         let url = url.into();
+        if !matches!(self.sts_endpoint, Some((_, true))) {
+            self.sts_endpoint = Some((url.clone(), false));
+        }
         self.data_plane_endpoint(url.clone())
             .control_plane_endpoint(url)
+    }
+
+    /// The STS endpoint, for IAM web identity tokens
+    /// ([`IdentityClient::get_iam_access_token`]); default: as [`endpoint_url`](Self::endpoint_url),
+    /// else `AWS_ENDPOINT_URL_STS`, else the region's STS endpoint.
+    pub fn sts_endpoint(mut self, url: impl Into<String>) -> Self {
+        self.sts_endpoint = Some((url.into(), true));
+        self
     }
 
     /// Starts from this `aws-config` configuration instead of loading the default one.
@@ -491,13 +514,17 @@ impl IdentityClientBuilder {
             dp_endpoint
                 .iter()
                 .chain(cp_endpoint.iter())
+                .chain(self.sts_endpoint.iter().map(|(url, _)| url))
                 .find_map(|url| validate_endpoint(url).err())
         });
+        let mut sts_endpoint = self.sts_endpoint.clone().map(|(url, _)| url);
         if config_error.is_some() {
             region = DEFAULT_REGION.to_owned();
             dp_endpoint = None;
             cp_endpoint = None;
+            sts_endpoint = None;
         }
+        let sts = iam::Sts::new(&sdk, &region, self.credentials.clone(), sts_endpoint, &env);
         let ignore_configured = env("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS")
             .is_some_and(|v| v.eq_ignore_ascii_case("true"));
         let endpoint_override = dp_endpoint.is_some()
@@ -591,6 +618,7 @@ impl IdentityClientBuilder {
                 m2m_scope,
                 dp_url,
                 cp_url,
+                sts,
                 wat_cache: wat_cache(),
                 token_poller,
                 workload_identity: self.workload_identity,
