@@ -485,7 +485,7 @@ mod identity {
             .await
             .unwrap();
         client
-            .create_api_key_credential_provider("openai", "sk-test-key".into())
+            .create_api_key_credential_provider("openai", agentcore_identity::SecretString::from("sk-test-key"))
             .await
             .unwrap();
         client
