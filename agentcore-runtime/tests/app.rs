@@ -485,7 +485,10 @@ mod identity {
             .await
             .unwrap();
         client
-            .create_api_key_credential_provider("openai", agentcore_identity::SecretString::from("sk-test-key"))
+            .create_api_key_credential_provider(
+                "openai",
+                agentcore_identity::SecretString::from("sk-test-key"),
+            )
             .await
             .unwrap();
         client
