@@ -18,18 +18,23 @@
 //! 3. gets a workload access token for the user `smoke-user`,
 //! 4. gets the API key through [`IdentityClient::get_api_key`] with that token and checks it is
 //!    the one stored; asks again (served from the cache: compare the two times),
-//! 5. deletes the provider and the workload identity, also when a step failed.
+//! 5. gets an IAM web identity token (STS `GetWebIdentityToken`; skipped when the account has
+//!    not enabled outbound web identity federation),
+//! 6. deletes the provider and the workload identity, also when a step failed.
 //!
 //! IAM permissions it needs: `bedrock-agentcore:CreateWorkloadIdentity`,
 //! `GetWorkloadIdentity`, `DeleteWorkloadIdentity`, `CreateApiKeyCredentialProvider`,
-//! `DeleteApiKeyCredentialProvider`, `GetWorkloadAccessTokenForUserId`, `GetResourceApiKey`
+//! `DeleteApiKeyCredentialProvider`, `GetWorkloadAccessTokenForUserId`, `GetResourceApiKey`,
+//! `sts:GetWebIdentityToken`
 //! (and `secretsmanager:*` on the secret the service creates for the key, which the service
 //! does in your name), `CreateTokenVault` the first time the account uses the token vault.
 
 use std::process::ExitCode;
 use std::time::Instant;
 
-use agentcore_identity::{ApiKeyRequest, ExposeSecret, IdentityClient, SecretString, WorkloadUser};
+use agentcore_identity::{
+    ApiKeyRequest, Error, ExposeSecret, IamTokenRequest, IdentityClient, SecretString, WorkloadUser,
+};
 use aws_sdk_bedrockagentcore::config::ProvideCredentials;
 
 const OVERRIDES: [&str; 5] = [
@@ -149,6 +154,27 @@ async fn run(client: &IdentityClient, name: &str, created: &mut Created) -> Resu
     }
     // A cache hit takes well under a millisecond; a request to the service, milliseconds.
     println!("4. get_api_key: the stored key ({first:.0?}); again, from the cache ({second:.1?})");
+
+    // STS GetWebIdentityToken works only where an administrator enabled outbound web identity
+    // federation for the account: skipped (not failed) when it is off.
+    let t = Instant::now();
+    match client
+        .get_iam_access_token(IamTokenRequest::new([
+            "https://agentcore-identity-smoke.example",
+        ]))
+        .await
+    {
+        Ok(token) => println!(
+            "5. IAM web identity token, {} characters ({:.0?})",
+            token.expose_secret().len(),
+            t.elapsed()
+        ),
+        Err(Error::WebIdentityFederationDisabled { .. }) => println!(
+            "5. IAM web identity token: skipped, outbound web identity federation is not enabled \
+             for this account"
+        ),
+        Err(e) => return Err(e.into()),
+    }
     Ok(())
 }
 
@@ -156,18 +182,18 @@ async fn cleanup(client: &IdentityClient, created: &Created) -> bool {
     let mut ok = true;
     if let Some(provider) = &created.provider {
         match client.delete_api_key_credential_provider(provider).await {
-            Ok(()) => println!("5. deleted API key credential provider {provider}"),
+            Ok(()) => println!("6. deleted API key credential provider {provider}"),
             Err(e) => {
-                eprintln!("5. could not delete API key credential provider {provider}: {e}");
+                eprintln!("6. could not delete API key credential provider {provider}: {e}");
                 ok = false;
             }
         }
     }
     if let Some(workload) = &created.workload {
         match client.delete_workload_identity(workload).await {
-            Ok(()) => println!("5. deleted workload identity {workload}"),
+            Ok(()) => println!("6. deleted workload identity {workload}"),
             Err(e) => {
-                eprintln!("5. could not delete workload identity {workload}: {e}");
+                eprintln!("6. could not delete workload identity {workload}: {e}");
                 ok = false;
             }
         }
