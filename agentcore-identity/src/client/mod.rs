@@ -251,33 +251,6 @@ fn validate_endpoint(url: &str) -> Result<(), Error> {
     Ok(())
 }
 
-/// Whether both planes' endpoints are known to be plain `http://` URLs: given to the builder (or
-/// by `BEDROCK_AGENTCORE_*_ENDPOINT`), else from the environment's `AWS_ENDPOINT_URL_*` /
-/// `AWS_ENDPOINT_URL` (the precedence the SDK applies). Profile files are not read: an endpoint
-/// only they name counts as unknown, and unknown means TLS stays available.
-fn plain_http_endpoints(env: &EnvLookup, dp: Option<&str>, cp: Option<&str>) -> bool {
-    if env("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS").is_some_and(|v| v.eq_ignore_ascii_case("true")) {
-        return dp.is_some_and(is_plain_http) && cp.is_some_and(is_plain_http);
-    }
-    let from_env = |service: &str| {
-        env(service)
-            .or_else(|| env("AWS_ENDPOINT_URL"))
-            .filter(|v| !v.trim().is_empty())
-    };
-    let dp = dp
-        .map(str::to_owned)
-        .or_else(|| from_env("AWS_ENDPOINT_URL_BEDROCK_AGENTCORE"));
-    let cp = cp
-        .map(str::to_owned)
-        .or_else(|| from_env("AWS_ENDPOINT_URL_BEDROCK_AGENTCORE_CONTROL"));
-    dp.as_deref().is_some_and(is_plain_http) && cp.as_deref().is_some_and(is_plain_http)
-}
-
-fn is_plain_http(url: &str) -> bool {
-    url.get(..7)
-        .is_some_and(|s| s.eq_ignore_ascii_case("http://"))
-}
-
 /// Builds an [`IdentityClient`].
 ///
 /// Region: [`region`](Self::region), else `AWS_REGION` / `AWS_DEFAULT_REGION`, else the shared
@@ -304,9 +277,6 @@ pub struct IdentityClientBuilder {
     dp_endpoint: Option<String>,
     cp_endpoint: Option<String>,
     sdk_config: Option<SdkConfig>,
-    /// Whether `sdk_config` is the default configuration `build` loaded (not one the caller
-    /// gave, whose HTTP client is theirs to choose).
-    loaded_default_config: bool,
     credentials: Option<SharedCredentialsProvider>,
     cache: CacheConfig,
     local_config_path: Option<PathBuf>,
@@ -476,7 +446,6 @@ impl IdentityClientBuilder {
                 .await;
             self.region = Some(region);
             self.sdk_config = Some(config);
-            self.loaded_default_config = true;
         }
         let client = self.assemble();
         match &client.inner.config_error {
@@ -560,16 +529,6 @@ impl IdentityClientBuilder {
         if let Some(c) = credentials {
             dp = dp.credentials_provider(c.clone());
             cp = cp.credentials_provider(c);
-        }
-        if self.loaded_default_config
-            && plain_http_endpoints(&env, dp_endpoint.as_deref(), cp_endpoint.as_deref())
-        {
-            // Both planes on plain HTTP (the local service): an HTTP-only connector. The default
-            // one reads and parses the system's CA certificates when the client is made (about
-            // 3 ms, on the way to the first answer of a fresh process) for TLS it will not use.
-            let http = aws_smithy_http_client::Builder::new().build_http();
-            dp = dp.http_client(http.clone());
-            cp = cp.http_client(http);
         }
         if let Some(url) = &dp_endpoint {
             dp = dp.endpoint_url(url);
@@ -751,52 +710,5 @@ mod tests {
                 "{bad:?}"
             );
         }
-    }
-
-    #[test]
-    fn plain_http_only_when_both_planes_are_known_to_be_http() {
-        let env_of = |vars: &'static [(&'static str, &'static str)]| -> EnvLookup {
-            Arc::new(move |name: &str| {
-                vars.iter()
-                    .find(|(k, _)| *k == name)
-                    .map(|(_, v)| (*v).to_owned())
-            })
-        };
-        let none = env_of(&[]);
-        const LOCAL: &str = "http://127.0.0.1:8787";
-        let local = LOCAL;
-        assert!(plain_http_endpoints(&none, Some(local), Some(local)));
-        assert!(plain_http_endpoints(
-            &none,
-            Some("HTTP://localhost:1"),
-            Some(local)
-        ));
-        // AWS (no override) or any https endpoint keeps TLS.
-        assert!(!plain_http_endpoints(&none, None, None));
-        assert!(!plain_http_endpoints(&none, Some(local), None));
-        assert!(!plain_http_endpoints(
-            &none,
-            Some(local),
-            Some("https://x.example")
-        ));
-        // From the environment, with the SDK's precedence (service-specific first).
-        let both = env_of(&[("AWS_ENDPOINT_URL", LOCAL)]);
-        assert!(plain_http_endpoints(&both, None, None));
-        let mixed = env_of(&[
-            ("AWS_ENDPOINT_URL", LOCAL),
-            (
-                "AWS_ENDPOINT_URL_BEDROCK_AGENTCORE_CONTROL",
-                "https://cp.example",
-            ),
-        ]);
-        assert!(!plain_http_endpoints(&mixed, None, None));
-        assert!(plain_http_endpoints(&mixed, None, Some(local)));
-        // Ignored configured endpoints: only the builder's count.
-        let ignored = env_of(&[
-            ("AWS_ENDPOINT_URL", LOCAL),
-            ("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS", "true"),
-        ]);
-        assert!(!plain_http_endpoints(&ignored, None, None));
-        assert!(plain_http_endpoints(&ignored, Some(local), Some(local)));
     }
 }
