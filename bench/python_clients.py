@@ -115,8 +115,10 @@ def control_checks():
     assert vault["tokenVaultId"] == "default", vault
     assert vault["kmsConfiguration"]["keyType"] == "ServiceManagedKey", vault
     ok("boto3 get_token_vault: default, ServiceManagedKey")
-    cp.reset_token_vault_key_material(tokenVaultId="default")
-    ok("boto3 reset_token_vault_key_material")
+    reset = cp.reset_token_vault_key_material(tokenVaultId="default")
+    assert reset["tokenVaultId"] == "default", reset
+    assert reset["kmsConfiguration"]["keyType"] == "ServiceManagedKey", reset
+    ok("boto3 reset_token_vault_key_material: default, ServiceManagedKey")
 
 
 if __name__ == "__main__":

@@ -266,7 +266,12 @@ impl RawTokenRequest {
                 tags,
                 scope: self.scope,
             }),
-            _ => Err(Error::Invalid { fields: bad }),
+            // As the other operations: at most MAX_VIOLATIONS reported, so the answer's size
+            // does not grow with the request's.
+            _ => {
+                bad.truncate(crate::validate::MAX_VIOLATIONS);
+                Err(Error::Invalid { fields: bad })
+            }
         }
     }
 }

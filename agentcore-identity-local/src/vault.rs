@@ -165,22 +165,27 @@ fn cfg<'a>(
     rec: &'a Oauth2ProviderRecord,
     m: &'a Metadata,
 ) -> Result<ClientCfg<'a>, Error> {
-    let client_id = rec.client_id.as_deref().unwrap_or("");
-    let assertion = if rec.client_auth_method.as_deref() == Some("AWS_IAM_ID_TOKEN_JWT") {
-        Some(
-            st.sts
-                .client_assertion(client_id, &m.token_endpoint, &caller(st))?,
-        )
-    } else {
-        None
-    };
-    Ok(ClientCfg {
-        client_id,
+    let mut client = client_cfg(rec, m);
+    if rec.client_auth_method.as_deref() == Some("AWS_IAM_ID_TOKEN_JWT") {
+        client.assertion = Some(st.sts.client_assertion(
+            client.client_id,
+            &m.token_endpoint,
+            &caller(st),
+        )?);
+    }
+    Ok(client)
+}
+
+/// The client as the authorization endpoint sees it (its id): no client assertion is signed
+/// for a redirect that never carries one.
+fn client_cfg<'a>(rec: &'a Oauth2ProviderRecord, m: &'a Metadata) -> ClientCfg<'a> {
+    ClientCfg {
+        client_id: rec.client_id.as_deref().unwrap_or(""),
         client_secret: rec.client_secret.as_ref(),
         metadata: m,
         post: use_post(rec, m),
-        assertion,
-    })
+        assertion: None,
+    }
 }
 
 /// The principal the service's STS tokens are issued to.
@@ -584,7 +589,7 @@ async fn start_session(
         .map(|(k, v)| (k.clone(), v.clone()))
         .collect();
     let provider_url = st.idp.authorization_url(
-        &cfg(st, rec, &m)?,
+        &client_cfg(rec, &m),
         &st.callback_url(),
         &state,
         &verifier,

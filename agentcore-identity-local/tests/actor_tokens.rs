@@ -191,7 +191,10 @@ async fn m2m_actor_token_is_the_clients_own_client_credentials_token() {
         "{}",
         idp.stderr()
     );
-    assert!(!idp.stderr().contains(&at[..40]), "no token in the log");
+    assert!(
+        !idp.stderr().contains(at.rsplit('.').next().unwrap()),
+        "no token in the log"
+    );
 
     // actorTokenScopes only with M2M (the model's documentation).
     let e = provider(
@@ -337,7 +340,10 @@ async fn a_forged_actor_token_is_refused_with_the_providers_error() {
         m.contains("actor_token is not signed with a key of its issuer"),
         "{m}"
     );
-    assert!(!m.contains(&user_jwt[..40]), "no token in the message");
+    assert!(
+        !m.contains(user_jwt.rsplit('.').next().unwrap()),
+        "no token in the message"
+    );
     drop(idp);
     impostor.shutdown().await;
     h.shutdown().await;

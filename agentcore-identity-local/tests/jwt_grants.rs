@@ -185,7 +185,10 @@ async fn on_behalf_of_with_the_jwt_authorization_grant() {
     assert!(m.contains("invalid_grant"), "{m}");
     assert!(m.contains("JWT authorization grant"), "{m}");
     assert!(m.contains("assertion signature is invalid"), "{m}");
-    assert!(!m.contains(&user_jwt[..40]), "no token in the message");
+    assert!(
+        !m.contains(user_jwt.rsplit('.').next().unwrap()),
+        "no token in the message"
+    );
     h.shutdown().await;
 }
 

@@ -411,7 +411,10 @@ async fn no_token_in_trace_logs() {
     assert!(logs.contains("web identity token issued"), "logs captured");
     let signature = token.rsplit('.').next().unwrap();
     assert!(!logs.contains(signature), "the token's signature is logged");
-    assert!(!logs.contains(&token[..40]), "the token is logged");
+    assert!(
+        !logs.contains(token.split('.').nth(1).unwrap()),
+        "the token's claims are logged"
+    );
 }
 
 /// The guard's refusals at `/` (foreign `Host`, cross-origin `Origin`, cross-site

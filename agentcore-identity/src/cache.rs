@@ -487,9 +487,12 @@ pub(crate) fn workload_scope_digest(workload: &str) -> [u8; 32] {
 /// not to a workload access token, so all of one client's share this domain (never equal to a
 /// token's or a workload's digest).
 pub(crate) fn iam_scope_digest() -> [u8; 32] {
-    let mut h = Sha256::new();
-    h.update(b"agentcore-identity/iam-scope/v1\0");
-    h.finalize().into()
+    static DIGEST: std::sync::LazyLock<[u8; 32]> = std::sync::LazyLock::new(|| {
+        let mut h = Sha256::new();
+        h.update(b"agentcore-identity/iam-scope/v1\0");
+        h.finalize().into()
+    });
+    *DIGEST
 }
 
 /// A workload access token the client obtained itself (named workload identity, local

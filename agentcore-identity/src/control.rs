@@ -969,26 +969,6 @@ pub struct TokenVault {
     pub last_modified: Option<SystemTime>,
 }
 
-macro_rules! token_vault_from {
-    ($($output:ty),+) => {$(
-        impl From<$output> for TokenVault {
-            fn from(out: $output) -> Self {
-                TokenVault {
-                    token_vault_id: out.token_vault_id().to_owned(),
-                    kms_configuration: out.kms_configuration().map(KmsConfiguration::from_sdk),
-                    last_modified: time(out.last_modified_date()),
-                }
-            }
-        }
-    )+};
-}
-
-token_vault_from!(
-    aws_sdk_bedrockagentcorecontrol::operation::get_token_vault::GetTokenVaultOutput,
-    aws_sdk_bedrockagentcorecontrol::operation::set_token_vault_cmk::SetTokenVaultCmkOutput,
-    aws_sdk_bedrockagentcorecontrol::operation::reset_token_vault_key_material::ResetTokenVaultKeyMaterialOutput
-);
-
 /// A workload identity (the agent's identity in the directory).
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
@@ -1699,6 +1679,17 @@ macro_rules! from_outputs {
 }
 
 use aws_sdk_bedrockagentcorecontrol::operation as op;
+
+from_outputs!(TokenVault:
+    op::get_token_vault::GetTokenVaultOutput,
+    op::set_token_vault_cmk::SetTokenVaultCmkOutput,
+    op::reset_token_vault_key_material::ResetTokenVaultKeyMaterialOutput
+    => |out| TokenVault {
+        token_vault_id: out.token_vault_id().to_owned(),
+        kms_configuration: out.kms_configuration().map(KmsConfiguration::from_sdk),
+        last_modified: time(out.last_modified_date()),
+    }
+);
 
 impl From<op::create_workload_identity::CreateWorkloadIdentityOutput> for WorkloadIdentity {
     fn from(out: op::create_workload_identity::CreateWorkloadIdentityOutput) -> Self {

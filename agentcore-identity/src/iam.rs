@@ -295,7 +295,8 @@ pub(crate) fn check_tag_key(key: &str) -> Result<(), String> {
     }
     if len > MAX_TAG_KEY_LEN {
         return Err(format!(
-            "tag key {key:?} is {len} characters long; at most {MAX_TAG_KEY_LEN}"
+            "tag key {:?}… is {len} characters long; at most {MAX_TAG_KEY_LEN}",
+            key.chars().take(32).collect::<String>()
         ));
     }
     if let Some(c) = key.chars().find(|c| !is_tag_char(*c)) {

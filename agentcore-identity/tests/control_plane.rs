@@ -691,10 +691,18 @@ async fn token_vault_get_set_cmk_and_reset() {
     assert!(c.cached_entries().await >= 1);
     let reset = c.reset_token_vault_key_material("default").await.unwrap();
     assert_eq!(reset.token_vault_id, "default");
-    assert!(reset.kms_configuration.is_some());
+    assert_eq!(
+        reset.kms_configuration,
+        Some(KmsConfiguration::service_managed()),
+        "a reset returns the vault to a service-managed key"
+    );
+    assert_eq!(
+        c.get_token_vault(None).await.unwrap().kms_configuration,
+        Some(KmsConfiguration::service_managed())
+    );
     assert_eq!(c.cached_entries().await, 0, "the client's cache is cleared");
-    let wat = common::workload_token(&c, "agent", "user-1").await;
-    let key = agentcore_identity::context::RequestContext::scope(common::ctx(&wat), async {
+    let wat_after = common::workload_token(&c, "agent", "user-1").await;
+    let key = agentcore_identity::context::RequestContext::scope(common::ctx(&wat_after), async {
         c.get_api_key(agentcore_identity::ApiKeyRequest::new("openai"))
             .await
     })
@@ -706,7 +714,7 @@ async fn token_vault_get_set_cmk_and_reset() {
         .await
         .unwrap_err();
     assert!(err.is_resource_not_found(), "{err}");
-    common::assert_no_secret_logged([API_KEY, common::expose(&wat)]);
+    common::assert_no_secret_logged([API_KEY, common::expose(&wat), common::expose(&wat_after)]);
 }
 
 fn jwt_claims(jwt: &str) -> serde_json::Value {

@@ -19,6 +19,8 @@ use serde_json::{Value, json};
 const OP: &str = "GetWebIdentityToken";
 const AWS: &str = "https://sts.amazonaws.com/";
 const API: &str = "https://api.example.com";
+/// A second audience, to write requests in another order.
+const OTHER_AUDIENCE: &str = "https://other.example.com";
 
 /// Verifies `token` as a relying party does: the issuer's discovery document names the JWKS,
 /// whose key (by `kid`) checks the signature; algorithm, issuer and audience are enforced.
@@ -108,7 +110,9 @@ async fn ten_calls_make_one_sts_request_and_concurrent_first_calls_share_it() {
     let svc = common::service().await;
     let dir = tempfile::tempdir().unwrap();
     let client = common::client(&svc, dir.path()).await;
-    let request = IamTokenRequest::new([API]).tag("team", "a");
+    let request = IamTokenRequest::new([API, OTHER_AUDIENCE])
+        .tag("team", "a")
+        .tag("env", "dev");
 
     let first = client.get_iam_access_token(&request).await.unwrap();
     for _ in 0..9 {
@@ -117,13 +121,19 @@ async fn ten_calls_make_one_sts_request_and_concurrent_first_calls_share_it() {
     }
     assert_eq!(svc.request_count(OP), 1, "10 calls, 1 STS request");
     // The same request written in another order is the same entry.
-    let reordered = IamTokenRequest::new([API]).tag("team", "a");
+    let reordered = IamTokenRequest::new([OTHER_AUDIENCE, API])
+        .tag("env", "dev")
+        .tag("team", "a");
     client.get_iam_access_token(reordered).await.unwrap();
     assert_eq!(svc.request_count(OP), 1);
 
     // Another request (another tag value) is another token.
     let other = client
-        .get_iam_access_token(IamTokenRequest::new([API]).tag("team", "b"))
+        .get_iam_access_token(
+            IamTokenRequest::new([API, OTHER_AUDIENCE])
+                .tag("team", "b")
+                .tag("env", "dev"),
+        )
         .await
         .unwrap();
     assert_ne!(other.expose_secret(), first.expose_secret());

@@ -361,9 +361,12 @@ async function verifyActorToken(ctx, token, type) {
   if (!workloadIssuer || claims.iss !== workloadIssuer) {
     throw exchangeError('invalid_grant', 'actor_token was not issued by a trusted issuer');
   }
-  const response = await globalThis.fetch(workloadJwksUri);
+  // Bounded like the service's own outbound reads: 5 s, 256 KiB.
+  const response = await globalThis.fetch(workloadJwksUri, { signal: AbortSignal.timeout(5000) });
   if (!response.ok) throw new Error(`workload JWKS answered HTTP ${response.status}`);
-  const { keys = [] } = await response.json();
+  const body = await response.text();
+  if (body.length > 256 * 1024) throw new Error('workload JWKS is larger than 256 KiB');
+  const { keys = [] } = JSON.parse(body);
   const jwk = keys.find((k) => k.kid === header.kid);
   if (!jwk) throw exchangeError('invalid_grant', 'actor_token is not signed with a key of its issuer (unknown kid)');
   if (jwk.alg && jwk.alg !== header.alg) throw exchangeError('invalid_grant', 'actor_token: alg does not match its key');

@@ -112,6 +112,25 @@ async fn sts_query(State(front): State<Front>, req: Request) -> Response {
     }
 }
 
+/// The request's body (bounded by `read_body`), its SigV4 signature checked first when the
+/// service verifies signatures (the request's parts are kept only then).
+async fn read_verified_body(
+    front: &Front,
+    req: Request,
+) -> Result<(Option<String>, axum::body::Bytes), ApiError> {
+    let Some(key) = &front.config.sigv4 else {
+        return read_body(req).await;
+    };
+    let (method, uri, headers) = (
+        req.method().clone(),
+        req.uri().clone(),
+        req.headers().clone(),
+    );
+    let (ct, bytes) = read_body(req).await?;
+    sigv4::verify(key, &method, &uri, &headers, &bytes)?;
+    Ok((ct, bytes))
+}
+
 async fn sts_handle(front: &Front, req: Request) -> Result<Response, ApiError> {
     let st = &*front.app;
     if req.method() != Method::POST {
@@ -122,12 +141,8 @@ async fn sts_handle(front: &Front, req: Request) -> Result<Response, ApiError> {
         ));
     }
     let region = sigv4::region(req.headers(), &st.config.default_region)?;
-    let (method, uri, headers) = (
-        req.method().clone(),
-        req.uri().clone(),
-        req.headers().clone(),
-    );
-    let (ct, bytes) = read_body(req).await?;
+    // The signature first: an unsigned caller learns nothing of the form and counts nothing.
+    let (ct, bytes) = read_verified_body(front, req).await?;
     let form = sts::QueryForm::parse(ct.as_deref(), &bytes)?;
     let action = form.action()?;
     if action != Op::GetWebIdentityToken.name() {
@@ -142,9 +157,6 @@ async fn sts_handle(front: &Front, req: Request) -> Result<Response, ApiError> {
         ));
     }
     front.metrics.hit(Op::GetWebIdentityToken);
-    if let Some(key) = &front.config.sigv4 {
-        sigv4::verify(key, &method, &uri, &headers, &bytes)?;
-    }
     sts::get_web_identity_token(st, region, &form)
 }
 
@@ -251,19 +263,8 @@ async fn handle(front: &Front, op: Op, req: Request) -> Result<Response, ApiErro
     let ctx = Ctx {
         region: sigv4::region(req.headers(), &st.config.default_region)?,
     };
-    let body = if let Some(key) = &front.config.sigv4 {
-        let (method, uri, headers) = (
-            req.method().clone(),
-            req.uri().clone(),
-            req.headers().clone(),
-        );
-        let (ct, bytes) = read_body(req).await?;
-        sigv4::verify(key, &method, &uri, &headers, &bytes)?;
-        parse_json(ct.as_deref(), &bytes)?
-    } else {
-        let (ct, bytes) = read_body(req).await?;
-        parse_json(ct.as_deref(), &bytes)?
-    };
+    let (ct, bytes) = read_verified_body(front, req).await?;
+    let body = parse_json(ct.as_deref(), &bytes)?;
     match op {
         Op::GetWorkloadAccessToken => {
             data::get_workload_access_token(st, &body, WatKind::Workload).await

@@ -17,7 +17,7 @@ use aws_smithy_types::error::metadata::ProvideErrorMetadata;
 use secrecy::SecretString;
 use tracing::Instrument as _;
 
-use super::{EnvLookup, FallbackToDummy, IdentityClient, dummy_credentials};
+use super::{EnvLookup, IdentityClient, configured_endpoint, signing_credentials};
 use crate::cache::{Key, KeyBuilder, Loaded, iam_scope_digest, jwt_times};
 use crate::error::Error;
 use crate::iam::IamTokenRequest;
@@ -67,30 +67,11 @@ impl Sts {
         endpoint: Option<String>,
         env: &EnvLookup,
     ) -> Self {
-        let nonempty = |v: Option<String>| v.filter(|s| !s.trim().is_empty());
-        let ignore_configured = env("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS")
-            .is_some_and(|v| v.eq_ignore_ascii_case("true"));
-        let configured = (!ignore_configured)
-            .then(|| {
-                nonempty(env("AWS_ENDPOINT_URL_STS")).or_else(|| nonempty(env("AWS_ENDPOINT_URL")))
-            })
-            .flatten();
         let url = endpoint
             .clone()
             .or_else(|| sdk.endpoint_url().map(str::to_owned))
-            .or(configured);
-        let overridden = url.is_some();
-        let credentials = match (explicit, sdk.credentials_provider()) {
-            (Some(explicit), _) => Some(explicit),
-            (None, Some(chain)) if overridden => {
-                Some(SharedCredentialsProvider::new(FallbackToDummy {
-                    inner: chain,
-                }))
-            }
-            (None, Some(chain)) => Some(chain),
-            (None, None) if overridden => Some(SharedCredentialsProvider::new(dummy_credentials())),
-            (None, None) => None,
-        };
+            .or_else(|| configured_endpoint(env, "AWS_ENDPOINT_URL_STS"));
+        let credentials = signing_credentials(explicit, sdk.credentials_provider(), url.is_some());
         Self {
             sdk: sdk.clone(),
             region: region.to_owned(),

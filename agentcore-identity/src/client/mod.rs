@@ -494,33 +494,16 @@ impl IdentityClientBuilder {
             sts_endpoint = None;
         }
         let sts = iam::Sts::new(&sdk, &region, self.credentials.clone(), sts_endpoint, &env);
-        let ignore_configured = env("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS")
-            .is_some_and(|v| v.eq_ignore_ascii_case("true"));
         let endpoint_override = dp_endpoint.is_some()
             || cp_endpoint.is_some()
             || sdk.endpoint_url().is_some()
-            || (!ignore_configured
-                && [
-                    "AWS_ENDPOINT_URL_BEDROCK_AGENTCORE",
-                    "AWS_ENDPOINT_URL_BEDROCK_AGENTCORE_CONTROL",
-                    "AWS_ENDPOINT_URL",
-                ]
-                .iter()
-                .any(|v| nonempty(env(v)).is_some()));
-
-        let credentials = match (self.credentials.clone(), sdk.credentials_provider()) {
-            (Some(explicit), _) => Some(explicit),
-            (None, Some(chain)) if endpoint_override => {
-                Some(SharedCredentialsProvider::new(FallbackToDummy {
-                    inner: chain,
-                }))
-            }
-            (None, Some(chain)) => Some(chain),
-            (None, None) if endpoint_override => {
-                Some(SharedCredentialsProvider::new(dummy_credentials()))
-            }
-            (None, None) => None,
-        };
+            || configured_endpoint(&env, "AWS_ENDPOINT_URL_BEDROCK_AGENTCORE").is_some()
+            || configured_endpoint(&env, "AWS_ENDPOINT_URL_BEDROCK_AGENTCORE_CONTROL").is_some();
+        let credentials = signing_credentials(
+            self.credentials.clone(),
+            sdk.credentials_provider(),
+            endpoint_override,
+        );
 
         let mut dp = aws_sdk_bedrockagentcore::config::Builder::from(&sdk)
             .region(Region::new(region.clone()));
@@ -550,18 +533,13 @@ impl IdentityClientBuilder {
             endpoint_override,
             "identity client configured"
         );
-        let configured = |var: &str| {
-            (!ignore_configured)
-                .then(|| nonempty(env(var)).or_else(|| nonempty(env("AWS_ENDPOINT_URL"))))
-                .flatten()
-        };
         let dp_url = dp_endpoint
             .or_else(|| sdk.endpoint_url().map(str::to_owned))
-            .or_else(|| configured("AWS_ENDPOINT_URL_BEDROCK_AGENTCORE"))
+            .or_else(|| configured_endpoint(&env, "AWS_ENDPOINT_URL_BEDROCK_AGENTCORE"))
             .unwrap_or_else(|| format!("https://bedrock-agentcore.{region}.amazonaws.com"));
         let cp_url = cp_endpoint
             .or_else(|| sdk.endpoint_url().map(str::to_owned))
-            .or_else(|| configured("AWS_ENDPOINT_URL_BEDROCK_AGENTCORE_CONTROL"))
+            .or_else(|| configured_endpoint(&env, "AWS_ENDPOINT_URL_BEDROCK_AGENTCORE_CONTROL"))
             .unwrap_or_else(|| format!("https://bedrock-agentcore-control.{region}.amazonaws.com"));
         let on_runtime = env("DOCKER_CONTAINER").as_deref() == Some("1");
         let (api_key_scope, m2m_scope) = self.cache.scopes(on_runtime);
@@ -641,6 +619,37 @@ fn dummy_credentials() -> Credentials {
 }
 
 /// The default chain, falling back to [`dummy_credentials`] when it finds nothing.
+/// The endpoint the environment configures for a service: its `AWS_ENDPOINT_URL_<SERVICE>`
+/// (`service_var`), else `AWS_ENDPOINT_URL`; none when `AWS_IGNORE_CONFIGURED_ENDPOINT_URLS=true`.
+pub(super) fn configured_endpoint(env: &EnvLookup, service_var: &str) -> Option<String> {
+    if env("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS").is_some_and(|v| v.eq_ignore_ascii_case("true")) {
+        return None;
+    }
+    let nonempty = |v: Option<String>| v.filter(|s| !s.trim().is_empty());
+    nonempty(env(service_var)).or_else(|| nonempty(env("AWS_ENDPOINT_URL")))
+}
+
+/// The credentials a service client signs with: the builder's, else the default chain; against
+/// an overridden endpoint (the local service), the chain falls back to dummy credentials, and
+/// with no chain the dummy credentials are used.
+pub(super) fn signing_credentials(
+    explicit: Option<SharedCredentialsProvider>,
+    chain: Option<SharedCredentialsProvider>,
+    overridden: bool,
+) -> Option<SharedCredentialsProvider> {
+    match (explicit, chain) {
+        (Some(explicit), _) => Some(explicit),
+        (None, Some(chain)) if overridden => {
+            Some(SharedCredentialsProvider::new(FallbackToDummy {
+                inner: chain,
+            }))
+        }
+        (None, Some(chain)) => Some(chain),
+        (None, None) if overridden => Some(SharedCredentialsProvider::new(dummy_credentials())),
+        (None, None) => None,
+    }
+}
+
 #[derive(Debug)]
 struct FallbackToDummy {
     inner: SharedCredentialsProvider,
