@@ -15,20 +15,9 @@ use aws_sdk_bedrockagentcorecontrol::types::{
     OnBehalfOfTokenExchangeConfigType, OnBehalfOfTokenExchangeGrantTypeType,
     TokenExchangeGrantTypeConfigType,
 };
-use base64::Engine;
 use serde_json::json;
 
 const PRINCIPAL: &str = "arn:aws:iam::123456789012:role/actor-test";
-
-fn claims(jwt: &str) -> serde_json::Value {
-    let p = jwt.split('.').nth(1).expect("JWT");
-    serde_json::from_slice(
-        &base64::engine::general_purpose::URL_SAFE_NO_PAD
-            .decode(p)
-            .unwrap(),
-    )
-    .unwrap()
-}
 
 /// Creates a CustomOauth2 provider at `idp` whose on-behalf-of exchange is RFC 8693 with the
 /// actor token `actor` (and `actor_scopes`).
@@ -76,17 +65,6 @@ async fn provider(
         .send()
         .await
         .map(|_| ())
-}
-
-async fn wat_for_jwt(dp: &aws_sdk_bedrockagentcore::Client, jwt: &str) -> String {
-    dp.get_workload_access_token_for_jwt()
-        .workload_name("agent")
-        .user_token(jwt)
-        .send()
-        .await
-        .unwrap()
-        .workload_access_token()
-        .to_string()
 }
 
 /// ON_BEHALF_OF_TOKEN_EXCHANGE at `provider`; the access token, or the service's error.
@@ -163,12 +141,12 @@ async fn m2m_actor_token_is_the_clients_own_client_credentials_token() {
     assert_eq!(te.actor_token_scopes(), ["write", "actor:scope"]);
 
     let user_jwt = idp.user_jwt("alice").await;
-    let w = wat_for_jwt(&dp, &user_jwt).await;
+    let w = common::wat_for_jwt(&dp, &user_jwt).await;
     let at = match obo(&dp, &w, "idp-m2m-actor").await {
         Ok(t) => t,
         Err(e) => panic!("{e:?}\nprovider: {}", idp.stderr()),
     };
-    let c = claims(&at);
+    let c = common::claims(&at);
     assert_eq!(c["sub"], "alice", "{c}");
     assert_eq!(c["client_id"], WEB_CLIENT_ID);
     // The actor is the client-credentials token of the provider's client (its sub and client_id),
@@ -268,12 +246,12 @@ async fn aws_iam_id_token_actor_is_the_services_sts_token() {
     .unwrap();
 
     let user_jwt = idp.user_jwt("bob").await;
-    let w = wat_for_jwt(&dp, &user_jwt).await;
+    let w = common::wat_for_jwt(&dp, &user_jwt).await;
     let at = match obo(&dp, &w, "idp-iam-actor").await {
         Ok(t) => t,
         Err(e) => panic!("{e:?}\nprovider: {}", idp.stderr()),
     };
-    let c = claims(&at);
+    let c = common::claims(&at);
     assert_eq!(c["sub"], "bob", "{c}");
     assert_eq!(c["client_id"], WEB_CLIENT_ID);
     // The actor: the service's principal, as its STS issuer signed it (the provider verified the
@@ -288,7 +266,7 @@ async fn aws_iam_id_token_actor_is_the_services_sts_token() {
         Ok(t) => t,
         Err(e) => panic!("{e:?}\nprovider: {}", idp.stderr()),
     };
-    let c = claims(&at);
+    let c = common::claims(&at);
     assert_eq!(c["sub"], "bob", "{c}");
     assert_eq!(c["client_id"], IAM_CLIENT_ID);
     assert_eq!(
@@ -329,7 +307,7 @@ async fn a_forged_actor_token_is_refused_with_the_providers_error() {
     .await
     .unwrap();
     let user_jwt = idp.user_jwt("carol").await;
-    let w = wat_for_jwt(&dp, &user_jwt).await;
+    let w = common::wat_for_jwt(&dp, &user_jwt).await;
     let e = obo(&dp, &w, "idp-iam-actor")
         .await
         .expect_err("actor token signed with keys the provider does not trust");

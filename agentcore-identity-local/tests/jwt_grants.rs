@@ -18,17 +18,6 @@ use aws_sdk_bedrockagentcorecontrol::types::{
     Oauth2Discovery, Oauth2ProviderConfigInput, OnBehalfOfTokenExchangeConfigType,
     OnBehalfOfTokenExchangeGrantTypeType,
 };
-use base64::Engine;
-
-fn claims(jwt: &str) -> serde_json::Value {
-    let p = jwt.split('.').nth(1).expect("JWT");
-    serde_json::from_slice(
-        &base64::engine::general_purpose::URL_SAFE_NO_PAD
-            .decode(p)
-            .unwrap(),
-    )
-    .unwrap()
-}
 
 /// A CustomOauth2 provider at `idp` for `client_id`, with the given client authentication and
 /// (optionally) the JWT authorization grant for on-behalf-of.
@@ -63,17 +52,6 @@ async fn provider(
         .send()
         .await
         .unwrap();
-}
-
-async fn wat_for_jwt(dp: &aws_sdk_bedrockagentcore::Client, jwt: &str) -> String {
-    dp.get_workload_access_token_for_jwt()
-        .workload_name("agent")
-        .user_token(jwt)
-        .send()
-        .await
-        .unwrap()
-        .workload_access_token()
-        .to_string()
 }
 
 fn token(
@@ -135,7 +113,7 @@ async fn on_behalf_of_with_the_jwt_authorization_grant() {
     );
 
     let user_jwt = idp.user_jwt("alice").await;
-    let w = wat_for_jwt(&dp, &user_jwt).await;
+    let w = common::wat_for_jwt(&dp, &user_jwt).await;
     let t = token(
         &dp,
         &w,
@@ -147,7 +125,7 @@ async fn on_behalf_of_with_the_jwt_authorization_grant() {
     .await
     .unwrap();
     let at = t.access_token().unwrap().to_string();
-    let c = claims(&at);
+    let c = common::claims(&at);
     assert_eq!(c["sub"], "alice", "{c}");
     assert_eq!(c["client_id"], WEB_CLIENT_ID);
     assert_eq!(c["aud"], "urn:test:downstream");
@@ -169,7 +147,7 @@ async fn on_behalf_of_with_the_jwt_authorization_grant() {
 
     // A forged assertion (the service does not verify user JWTs without trust_issuer; the
     // provider does): refused with the provider's error.
-    let bad = wat_for_jwt(&dp, &forged(&user_jwt)).await;
+    let bad = common::wat_for_jwt(&dp, &forged(&user_jwt)).await;
     let e = token(
         &dp,
         &bad,
@@ -237,7 +215,7 @@ async fn client_authentication_with_the_services_sts_assertion() {
         Ok(t) => t,
         Err(e) => panic!("{e:?}\nprovider: {}", idp.stderr()),
     };
-    let c = claims(t.access_token().unwrap());
+    let c = common::claims(t.access_token().unwrap());
     assert_eq!(c["client_id"], IAM_CLIENT_ID, "{c}");
     assert_eq!(c["iss"], idp.issuer());
     // forceAuthentication: a second grant, with a fresh assertion (the provider refuses a
@@ -251,7 +229,7 @@ async fn client_authentication_with_the_services_sts_assertion() {
 
     // On-behalf-of with the JWT grant and the same client authentication.
     let user_jwt = idp.user_jwt("bob").await;
-    let wj = wat_for_jwt(&dp, &user_jwt).await;
+    let wj = common::wat_for_jwt(&dp, &user_jwt).await;
     let o = token(
         &dp,
         &wj,
@@ -261,7 +239,7 @@ async fn client_authentication_with_the_services_sts_assertion() {
     .send()
     .await
     .unwrap();
-    let c = claims(o.access_token().unwrap());
+    let c = common::claims(o.access_token().unwrap());
     assert_eq!(c["sub"], "bob", "{c}");
     assert_eq!(c["client_id"], IAM_CLIENT_ID);
 
@@ -368,7 +346,7 @@ async fn user_federation_code_exchange_and_refresh_with_the_services_sts_asserti
         .access_token()
         .unwrap_or_else(|| panic!("no token: {t1:?}\nprovider: {}", idp.stderr()))
         .to_string();
-    let c = claims(&at1);
+    let c = common::claims(&at1);
     assert_eq!(c["sub"], "erin", "{c}");
     assert_eq!(c["client_id"], IAM_CLIENT_ID);
     // Expired: refreshed with the refresh token, the client authenticated by a fresh assertion
@@ -389,7 +367,7 @@ async fn user_federation_code_exchange_and_refresh_with_the_services_sts_asserti
         })
         .to_string();
     assert_ne!(at1, at2);
-    let c = claims(&at2);
+    let c = common::claims(&at2);
     assert_eq!(c["sub"], "erin", "{c}");
     assert_eq!(c["client_id"], IAM_CLIENT_ID);
     assert!(

@@ -68,16 +68,6 @@ async fn wat(dp: &aws_sdk_bedrockagentcore::Client, user: &str) -> String {
         .to_string()
 }
 
-fn claims(jwt: &str) -> serde_json::Value {
-    let p = jwt.split('.').nth(1).expect("JWT");
-    serde_json::from_slice(
-        &base64::engine::general_purpose::URL_SAFE_NO_PAD
-            .decode(p)
-            .unwrap(),
-    )
-    .unwrap()
-}
-
 fn token_req(
     dp: &aws_sdk_bedrockagentcore::Client,
     wat: &str,
@@ -100,7 +90,7 @@ async fn m2m_basic_and_post_cached_in_vault() {
         .await
         .unwrap();
     let at1 = t1.access_token().expect("token").to_string();
-    let c = claims(&at1);
+    let c = common::claims(&at1);
     assert_eq!(c["client_id"], M2M_CLIENT_ID);
     assert!(c["scope"].as_str().unwrap().contains("read"));
     assert!(t1.authorization_url().is_none() && t1.session_status().is_none());
@@ -116,7 +106,7 @@ async fn m2m_basic_and_post_cached_in_vault() {
         .await
         .unwrap();
     assert_eq!(
-        claims(p.access_token().unwrap())["client_id"],
+        common::claims(p.access_token().unwrap())["client_id"],
         M2M_POST_CLIENT_ID
     );
     // forceAuthentication bypasses the vault
@@ -282,7 +272,7 @@ async fn user_federation_full_flow() {
         .await
         .unwrap();
     let at = done.access_token().expect("access token").to_string();
-    let c = claims(&at);
+    let c = common::claims(&at);
     assert_eq!(c["sub"], "alice");
     assert_eq!(c["client_id"], WEB_CLIENT_ID);
     // without a session: from the vault
@@ -362,7 +352,7 @@ async fn complete_with_user_token_and_jwt_workload_token() {
         .send()
         .await
         .unwrap();
-    assert_eq!(claims(done.access_token().unwrap())["sub"], "carol");
+    assert_eq!(common::claims(done.access_token().unwrap())["sub"], "carol");
     e.h.shutdown().await;
 }
 
@@ -475,7 +465,7 @@ async fn direct_completion_and_refresh_after_expiry() {
         .expect("refreshed token, not a new flow")
         .to_string();
     assert_ne!(at1, at2);
-    assert_eq!(claims(&at2)["sub"], "dave");
+    assert_eq!(common::claims(&at2)["sub"], "dave");
     e.h.shutdown().await;
 }
 

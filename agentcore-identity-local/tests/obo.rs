@@ -12,16 +12,6 @@ use aws_sdk_bedrockagentcore::types::Oauth2FlowType;
 use aws_sdk_bedrockagentcorecontrol::types::Oauth2Discovery;
 use base64::Engine;
 
-fn claims(jwt: &str) -> serde_json::Value {
-    let p = jwt.split('.').nth(1).expect("JWT");
-    serde_json::from_slice(
-        &base64::engine::general_purpose::URL_SAFE_NO_PAD
-            .decode(p)
-            .unwrap(),
-    )
-    .unwrap()
-}
-
 async fn provider(
     cp: &aws_sdk_bedrockagentcorecontrol::Client,
     idp: &TestIdp,
@@ -37,17 +27,6 @@ async fn provider(
         secret,
     )
     .await;
-}
-
-async fn wat_for_jwt(dp: &aws_sdk_bedrockagentcore::Client, jwt: &str) -> String {
-    dp.get_workload_access_token_for_jwt()
-        .workload_name("agent")
-        .user_token(jwt)
-        .send()
-        .await
-        .unwrap()
-        .workload_access_token()
-        .to_string()
 }
 
 fn obo(
@@ -78,8 +57,8 @@ async fn on_behalf_of_token_exchange() {
 
     // A real user JWT from the provider (authorization code flow, sub = alice).
     let user_jwt = idp.user_jwt("alice").await;
-    assert_eq!(claims(&user_jwt)["sub"], "alice");
-    let w = wat_for_jwt(&dp, &user_jwt).await;
+    assert_eq!(common::claims(&user_jwt)["sub"], "alice");
+    let w = common::wat_for_jwt(&dp, &user_jwt).await;
 
     // OBO: a token for the same user, obtained by the web client (act / client_id), resource and
     // audience passed through.
@@ -89,7 +68,7 @@ async fn on_behalf_of_token_exchange() {
         .await
         .unwrap();
     let at = t.access_token().expect("token").to_string();
-    let c = claims(&at);
+    let c = common::claims(&at);
     assert_eq!(c["sub"], "alice", "{c}");
     assert_eq!(c["iss"], idp.issuer());
     assert_eq!(c["client_id"], WEB_CLIENT_ID);
@@ -102,7 +81,7 @@ async fn on_behalf_of_token_exchange() {
 
     // Cached in the vault per (workload, user, provider, scopes, ...): a second call (with a new
     // workload access token for the same user) answers the same token.
-    let w2 = wat_for_jwt(&dp, &user_jwt).await;
+    let w2 = common::wat_for_jwt(&dp, &user_jwt).await;
     let t2 = obo(&dp, &w2, "idp-web")
         .audiences("urn:test:downstream")
         .send()
@@ -117,17 +96,17 @@ async fn on_behalf_of_token_exchange() {
         .await
         .unwrap();
     assert_ne!(t3.access_token(), Some(at.as_str()));
-    assert_eq!(claims(t3.access_token().unwrap())["sub"], "alice");
+    assert_eq!(common::claims(t3.access_token().unwrap())["sub"], "alice");
 
     // Another user gets their own token.
     let bob = idp.user_jwt("bob").await;
-    let wb = wat_for_jwt(&dp, &bob).await;
+    let wb = common::wat_for_jwt(&dp, &bob).await;
     let tb = obo(&dp, &wb, "idp-web")
         .audiences("urn:test:downstream")
         .send()
         .await
         .unwrap();
-    assert_eq!(claims(tb.access_token().unwrap())["sub"], "bob");
+    assert_eq!(common::claims(tb.access_token().unwrap())["sub"], "bob");
 
     // Workload access tokens without a user JWT are refused with a clear ValidationException.
     for w in [
@@ -173,7 +152,7 @@ async fn on_behalf_of_token_exchange() {
     let mut parts: Vec<String> = user_jwt.split('.').map(str::to_string).collect();
     parts[2] = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode([7u8; 256]);
     let forged = parts.join(".");
-    let wf = wat_for_jwt(&dp, &forged).await;
+    let wf = common::wat_for_jwt(&dp, &forged).await;
     let err = obo(&dp, &wf, "idp-web").send().await.unwrap_err();
     let se = err.into_service_error();
     assert_eq!(se.code(), Some("AccessDeniedException"));
