@@ -104,6 +104,17 @@ const READY_PREFIX: &str = "IDP_LISTENING ";
 const START_TIMEOUT: Duration = Duration::from_secs(90);
 const STDERR_KEEP: usize = 64 * 1024;
 
+/// A self-signed certificate (PEM) for `localhost` and `127.0.0.1`, trusted by nothing: test data
+/// for TLS servers on loopback (`testkit/fixtures`).
+pub const SELF_SIGNED_CERT_PEM: &[u8] = include_bytes!("../fixtures/self-signed.pem");
+/// The private key (PEM, P-256) of [`SELF_SIGNED_CERT_PEM`].
+pub const SELF_SIGNED_KEY_PEM: &[u8] = include_bytes!("../fixtures/self-signed.key.pem");
+
+/// The file holding [`SELF_SIGNED_CERT_PEM`] (for `SSL_CERT_FILE` and the like).
+pub fn self_signed_cert_path() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/self-signed.pem")
+}
+
 /// Directory of the provider's Node project (`testkit/idp`).
 pub fn idp_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("idp")

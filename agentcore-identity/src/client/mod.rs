@@ -5,6 +5,7 @@
 
 mod control_plane;
 mod data_plane;
+mod http;
 mod iam;
 mod workload;
 
@@ -442,6 +443,7 @@ impl IdentityClientBuilder {
             validate_region(&region)?;
             let config = aws_config::defaults(BehaviorVersion::latest())
                 .region(Region::new(region.clone()))
+                .http_client(http::lazy_tls_client())
                 .load()
                 .await;
             self.region = Some(region);

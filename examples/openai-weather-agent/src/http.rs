@@ -64,12 +64,11 @@ mod tests {
         use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
         let certs =
-            CertificateDer::pem_slice_iter(include_bytes!("../tests/fixtures/self-signed.pem"))
+            CertificateDer::pem_slice_iter(agentcore_identity_testkit::SELF_SIGNED_CERT_PEM)
                 .collect::<Result<Vec<_>, _>>()
                 .unwrap();
         let key =
-            PrivateKeyDer::from_pem_slice(include_bytes!("../tests/fixtures/self-signed.key.pem"))
-                .unwrap();
+            PrivateKeyDer::from_pem_slice(agentcore_identity_testkit::SELF_SIGNED_KEY_PEM).unwrap();
         let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
         let config = rustls::ServerConfig::builder_with_provider(provider)
             .with_safe_default_protocol_versions()
@@ -122,9 +121,9 @@ mod tests {
         // And the server is a working TLS server: a client told to trust the certificate gets
         // its answer (so the refusal above is the verification, nothing else).
         let trusted = reqwest::Client::builder()
-            .tls_certs_only([reqwest::Certificate::from_pem(include_bytes!(
-                "../tests/fixtures/self-signed.pem"
-            ))
+            .tls_certs_only([reqwest::Certificate::from_pem(
+                agentcore_identity_testkit::SELF_SIGNED_CERT_PEM,
+            )
             .unwrap()])
             .build()
             .unwrap();
