@@ -70,27 +70,27 @@ async fn run(cli: Cli) -> Result<(), BoxError> {
             Ok(())
         }
         Command::Serve { address } => {
-            // Cold start: answer `/ping` first. Meanwhile, in the background: the identity
-            // client (aws-config and the SDK clients: under 1 ms, as TLS is set up only on the
-            // first https:// request), then the agent's HTTP client (compiled-in roots, see
-            // `http`) and rig's model catalog (a 430 KB JSON document rig's chat encoder reads:
-            // 3-5 ms) on blocking threads. One after the other, so that on two cores one stays
-            // free to answer `/ping` (starting the catalog at exec delayed the first `/ping` by
-            // 2-4 ms; at the lowest priority it did not, but the first answer came no sooner).
-            // The first invocation waits only for what is not ready yet.
+            // Cold start: `/ping` answers as soon as the listener is bound; the server runs on
+            // the runtime's workers. Meanwhile, what the first invocation needs: the identity
+            // client on a worker (aws-config and the SDK clients: under 1 ms, as TLS is set up
+            // only on the first https:// request), the agent's HTTP client on a blocking thread
+            // (compiled-in roots, see `http`), and here, on the main thread, rig's model catalog:
+            // a 430 KB JSON document rig's chat encoder reads on the first model call (3-5 ms of
+            // CPU, the longest of the three, so it starts first). On the main thread it
+            // allocates from glibc's main heap, about 0.6 ms faster than from a worker thread's
+            // arena. Measured alternatives (bench/README.md, "Cold start"): the catalog after
+            // the identity client (first answer ~0.5 ms later), on a blocking thread (~0.5 ms
+            // later), on a thread started at exec (normal priority: `/ping` 2-4 ms later; lowest
+            // priority: no sooner). The first invocation waits only for what is not ready yet.
             let listener = tokio::net::TcpListener::bind(address).await?;
             let identity = Identity::from_env();
-            let warming = identity.clone();
-            tokio::spawn(async move {
-                warming.prepare().await;
-                tokio::task::spawn_blocking(|| drop(openai_weather_agent::http::client()));
-                tokio::task::spawn_blocking(|| {
-                    let started = std::time::Instant::now();
-                    let _ = rig_core::catalog::Catalog::builtin();
-                    tracing::debug!(elapsed = ?started.elapsed(), "rig's model catalog read");
-                });
-            });
-            app(config, identity).serve(listener).await?;
+            let server = tokio::spawn(app(config, identity.clone()).serve(listener));
+            identity.start();
+            tokio::task::spawn_blocking(|| drop(openai_weather_agent::http::client()));
+            let started = std::time::Instant::now();
+            let _ = rig_core::catalog::Catalog::builtin();
+            tracing::debug!(elapsed = ?started.elapsed(), "rig's model catalog read");
+            server.await??;
             Ok(())
         }
     }
