@@ -147,6 +147,7 @@ pub use agentcore_identity_macros::{
 };
 
 pub use cache::{CacheConfig, CacheScope};
+pub use client::http::lazy_tls_http_client;
 pub use client::{
     DEFAULT_LOCAL_CONFIG_PATH, DEFAULT_REGION, IdentityClient, IdentityClientBuilder,
     default_client, set_default_client, validate_region,

@@ -172,6 +172,20 @@ async fn plain_http_reads_no_root_certificate_and_https_uses_the_system_ones() {
     let (service, plain, sessions) = service_behind_tls().await;
     let client = client_for(&plain, dir.path()).await;
     round_trip(&client, "plain-http-provider").await.unwrap();
+    // The same client on a configuration of one's own.
+    let config = aws_config::defaults(aws_config::BehaviorVersion::latest())
+        .region(aws_config::Region::new("us-east-1"))
+        .http_client(agentcore_identity::lazy_tls_http_client())
+        .load()
+        .await;
+    let own = IdentityClient::builder()
+        .sdk_config(config)
+        .endpoint_url(&plain)
+        .local_config_path(dir.path().join(".agentcore.json"))
+        .build()
+        .await
+        .unwrap();
+    round_trip(&own, "own-config-provider").await.unwrap();
     assert!(
         !common::logs().contains(ROOTS_READ),
         "plain HTTP read the root certificates"

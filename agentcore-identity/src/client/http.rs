@@ -36,9 +36,31 @@ use aws_smithy_runtime_api::client::runtime_components::RuntimeComponents;
 /// them, upper and lower case). With any of them set, every request takes the SDK's connector.
 const HTTP_PROXY_VARIABLES: [&str; 4] = ["HTTP_PROXY", "http_proxy", "ALL_PROXY", "all_proxy"];
 
-/// The client: one connector per (connect timeout, read timeout), as the SDK's default client
-/// caches them.
-pub(crate) fn lazy_tls_client() -> SharedHttpClient {
+/// The AWS SDK's default HTTP client, with TLS set up on the first `https://` request instead of
+/// when each SDK client is built, and plain `http://` without TLS: what this crate gives
+/// `aws-config` when it loads the configuration itself. Give it to your own configuration to
+/// have the same start-up (and to the SDK clients you build from that configuration):
+///
+/// ```no_run
+/// # #[tokio::main] async fn main() -> Result<(), agentcore_identity::Error> {
+/// use agentcore_identity::{ApiKeyRequest, IdentityClient};
+/// use aws_config::BehaviorVersion;
+///
+/// let config = aws_config::defaults(BehaviorVersion::latest())
+///     .http_client(agentcore_identity::lazy_tls_http_client())
+///     .load()
+///     .await;
+/// let client = IdentityClient::new(&config);
+/// let _key = client.get_api_key(ApiKeyRequest::new("openai-apikey-provider")).await?;
+/// # Ok(()) }
+/// ```
+///
+/// Like the SDK's default client: rustls on aws-lc, the system's root certificates
+/// (`SSL_CERT_FILE` / `SSL_CERT_DIR` honoured), proxies from `HTTP_PROXY` / `HTTPS_PROXY` /
+/// `ALL_PROXY` / `NO_PROXY`, one connector per (connect timeout, read timeout). With an HTTP proxy
+/// configured (read when this function is called), `http://` requests take the SDK's connector
+/// too, which knows proxies.
+pub fn lazy_tls_http_client() -> SharedHttpClient {
     let http_proxy = HTTP_PROXY_VARIABLES
         .iter()
         .any(|name| std::env::var_os(name).is_some_and(|v| !v.is_empty()));

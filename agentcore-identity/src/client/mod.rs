@@ -5,7 +5,7 @@
 
 mod control_plane;
 mod data_plane;
-mod http;
+pub(crate) mod http;
 mod iam;
 mod workload;
 
@@ -443,7 +443,7 @@ impl IdentityClientBuilder {
             validate_region(&region)?;
             let config = aws_config::defaults(BehaviorVersion::latest())
                 .region(Region::new(region.clone()))
-                .http_client(http::lazy_tls_client())
+                .http_client(http::lazy_tls_http_client())
                 .load()
                 .await;
             self.region = Some(region);
