@@ -31,6 +31,18 @@ pub(crate) struct Config {
     pub(crate) principal_arn: String,
 }
 
+impl Config {
+    /// The local caller (the principal ARN in this account), calling from `region`: whom the
+    /// service's STS tokens are about.
+    pub(crate) fn caller(&self, region: String) -> crate::sts::Caller {
+        crate::sts::Caller {
+            principal_arn: self.principal_arn.clone(),
+            account: self.account_id.clone(),
+            region,
+        }
+    }
+}
+
 /// One async lock per vault key, so concurrent misses fetch once.
 #[derive(Debug, Default)]
 pub(crate) struct Flights(Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>);

@@ -318,7 +318,11 @@ pub(crate) struct StsSigner {
     es384_kid: String,
     rs256: RsaKeyPair,
     rs256_kid: String,
+    /// The JWS headers, base64url-encoded once.
+    es384_header: String,
+    rs256_header: String,
     jwks: Value,
+    discovery: Value,
 }
 
 impl fmt::Debug for StsSigner {
@@ -333,6 +337,11 @@ impl fmt::Debug for StsSigner {
 
 fn key_error(what: &str) -> StoreError {
     StoreError::new(format!("STS signing key: {what}"))
+}
+
+/// The JWKS URL of `issuer`.
+fn jwks_uri(issuer: &str) -> String {
+    format!("{issuer}/.well-known/jwks.json")
 }
 
 /// A key id: the first 16 bytes of the SHA-256 of the public key, base64url.
@@ -388,19 +397,30 @@ impl StsSigner {
                 "n": URL_SAFE_NO_PAD.encode(&n), "e": URL_SAFE_NO_PAD.encode(&e),
             },
         ]});
+        let header = |alg: SigningAlgorithm, kid: &str| {
+            URL_SAFE_NO_PAD
+                .encode(json!({ "alg": alg.name(), "kid": kid, "typ": "JWT" }).to_string())
+        };
+        let issuer = issuer.trim_end_matches('/').to_string();
+        let discovery = json!({
+            "issuer": issuer,
+            "jwks_uri": jwks_uri(&issuer),
+            "response_types_supported": ["id_token"],
+            "subject_types_supported": ["public"],
+            "id_token_signing_alg_values_supported": ["ES384", "RS256"],
+            "claims_supported": ["aud", "exp", "iat", "iss", "jti", "sub", "scope", AWS_CLAIMS],
+        });
         Ok(Self {
-            issuer: issuer.trim_end_matches('/').to_string(),
+            es384_header: header(SigningAlgorithm::Es384, &es384_kid),
+            rs256_header: header(SigningAlgorithm::Rs256, &rs256_kid),
+            issuer,
             es384,
             es384_kid,
             rs256,
             rs256_kid,
             jwks,
+            discovery,
         })
-    }
-
-    /// The JWKS URL.
-    pub(crate) fn jwks_uri(&self) -> String {
-        format!("{}/.well-known/jwks.json", self.issuer)
     }
 
     /// The public keys, as a JWK set.
@@ -409,15 +429,8 @@ impl StsSigner {
     }
 
     /// The OpenID discovery document of the issuer.
-    pub(crate) fn discovery(&self) -> Value {
-        json!({
-            "issuer": self.issuer,
-            "jwks_uri": self.jwks_uri(),
-            "response_types_supported": ["id_token"],
-            "subject_types_supported": ["public"],
-            "id_token_signing_alg_values_supported": ["ES384", "RS256"],
-            "claims_supported": ["aud", "exp", "iat", "iss", "jti", "sub", "scope", AWS_CLAIMS],
-        })
+    pub(crate) fn discovery(&self) -> &Value {
+        &self.discovery
     }
 
     /// Signs `claims` as a compact JWS with `alg` (header `alg`, `kid`, `typ: JWT`).
@@ -426,14 +439,13 @@ impl StsSigner {
         alg: SigningAlgorithm,
         claims: &Map<String, Value>,
     ) -> Result<Sensitive, Error> {
-        let kid = match alg {
-            SigningAlgorithm::Es384 => &self.es384_kid,
-            SigningAlgorithm::Rs256 => &self.rs256_kid,
+        let mut input = match alg {
+            SigningAlgorithm::Es384 => self.es384_header.clone(),
+            SigningAlgorithm::Rs256 => self.rs256_header.clone(),
         };
-        let header = json!({ "alg": alg.name(), "kid": kid, "typ": "JWT" });
-        let mut input = URL_SAFE_NO_PAD.encode(header.to_string());
         input.push('.');
-        input.push_str(&URL_SAFE_NO_PAD.encode(Value::Object(claims.clone()).to_string()));
+        let claims = serde_json::to_vec(claims).map_err(|e| Error::Internal(e.to_string()))?;
+        input.push_str(&URL_SAFE_NO_PAD.encode(claims));
         let rng = SystemRandom::new();
         let failed = || Error::Internal("signing the token failed".into());
         let sig = match alg {

@@ -722,10 +722,10 @@ pub(crate) fn parse_tags(b: &Map<String, Value>) -> Result<BTreeMap<String, Stri
     Ok(tags.unwrap_or_default())
 }
 
-/// UntagResource's `tagKeys` (query string; required, at most 200).
-pub(crate) fn parse_tag_keys(keys: &[String], given: bool) -> Result<Vec<String>, Error> {
+/// UntagResource's `tagKeys` (query string; required, at most 200; none given: missing).
+pub(crate) fn parse_tag_keys(keys: &[String]) -> Result<Vec<String>, Error> {
     let mut c = Checker::default();
-    if !given {
+    if keys.is_empty() {
         c.violation("tagKeys", "Member must not be null");
     } else if keys.len() > MAX_UNTAG_KEYS {
         c.violation(

@@ -190,11 +190,7 @@ fn client_cfg<'a>(rec: &'a Oauth2ProviderRecord, m: &'a Metadata) -> ClientCfg<'
 
 /// The principal the service's STS tokens are issued to.
 fn caller(st: &AppState) -> crate::sts::Caller {
-    crate::sts::Caller {
-        principal_arn: st.config.principal_arn.clone(),
-        account: st.config.account_id.clone(),
-        region: st.config.default_region.clone(),
-    }
+    st.config.caller(st.config.default_region.clone())
 }
 
 /// The RFC 8693 actor token of the provider's token exchange, with its `actor_token_type`, as

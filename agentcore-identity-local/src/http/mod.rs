@@ -88,7 +88,7 @@ async fn health(State(st): State<Arc<AppState>>) -> Response {
 
 /// The STS issuer's OpenID discovery document.
 async fn sts_discovery(State(st): State<Arc<AppState>>) -> Response {
-    ok(200, st.sts.discovery())
+    ok(200, st.sts.discovery().clone())
 }
 
 /// The STS issuer's public keys.
@@ -199,45 +199,19 @@ async fn dispatch(State(front): State<Front>, req: Request) -> Response {
 /// The `{resourceArn}` label of `/tags/{resourceArn}`, percent-decoded.
 fn resource_arn(uri: &axum::http::Uri) -> Result<String, ApiError> {
     let raw = uri.path().strip_prefix("/tags/").unwrap_or_default();
-    let decoded: Vec<u8> = percent_decode(raw.as_bytes());
-    String::from_utf8(decoded)
+    percent_encoding::percent_decode_str(raw)
+        .decode_utf8()
+        .map(|arn| arn.into_owned())
         .map_err(|_| ApiError::invalid_field("resourceArn", "Member must be valid UTF-8"))
 }
 
-/// `%XX` decoding (a `%` not followed by two hex digits stays as it is).
-fn percent_decode(s: &[u8]) -> Vec<u8> {
-    let hex = |b: u8| (b as char).to_digit(16).map(|d| d as u8);
-    let mut out = Vec::with_capacity(s.len());
-    let mut i = 0;
-    while i < s.len() {
-        if s[i] == b'%'
-            && let (Some(h), Some(l)) = (
-                s.get(i + 1).copied().and_then(hex),
-                s.get(i + 2).copied().and_then(hex),
-            )
-        {
-            out.push(h << 4 | l);
-            i += 3;
-        } else {
-            out.push(s[i]);
-            i += 1;
-        }
-    }
-    out
-}
-
-/// UntagResource's `tagKeys` query parameters, and whether any was given.
-fn tag_keys(uri: &axum::http::Uri) -> (Vec<String>, bool) {
+/// UntagResource's `tagKeys` query parameters (none: the member is missing).
+fn tag_keys(uri: &axum::http::Uri) -> Vec<String> {
     let q = uri.query().unwrap_or_default();
-    let mut given = false;
-    let keys = url::form_urlencoded::parse(q.as_bytes())
+    url::form_urlencoded::parse(q.as_bytes())
         .filter(|(k, _)| k == "tagKeys")
-        .map(|(_, v)| {
-            given = true;
-            v.into_owned()
-        })
-        .collect();
-    (keys, given)
+        .map(|(_, v)| v.into_owned())
+        .collect()
 }
 
 async fn handle(front: &Front, op: Op, req: Request) -> Result<Response, ApiError> {
@@ -299,8 +273,7 @@ async fn handle(front: &Front, op: Op, req: Request) -> Result<Response, ApiErro
         Op::ListOauth2CredentialProviders => control::list_oauth2_providers(st, &body).await,
         Op::TagResource => tagging::tag_resource(st, &resource_arn(&uri)?, &body).await,
         Op::UntagResource => {
-            let (keys, given) = tag_keys(&uri);
-            tagging::untag_resource(st, &resource_arn(&uri)?, &keys, given).await
+            tagging::untag_resource(st, &resource_arn(&uri)?, &tag_keys(&uri)).await
         }
         Op::ListTagsForResource => tagging::list_tags_for_resource(st, &resource_arn(&uri)?).await,
         Op::GetTokenVault => tagging::get_token_vault(st, &body).await,

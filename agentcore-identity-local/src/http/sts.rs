@@ -10,7 +10,7 @@ use axum::response::{IntoResponse, Response};
 
 use super::error::ApiError;
 use crate::state::AppState;
-use crate::sts::{Caller, RawTokenRequest, TokenRequest, iso8601};
+use crate::sts::{RawTokenRequest, TokenRequest, iso8601};
 
 /// The STS API version.
 pub(crate) const VERSION: &str = "2011-06-15";
@@ -140,11 +140,7 @@ pub(crate) fn get_web_identity_token(
     form: &QueryForm,
 ) -> Result<Response, ApiError> {
     let request = check_web_identity_token(form)?;
-    let caller = Caller {
-        principal_arn: st.config.principal_arn.clone(),
-        account: st.config.account_id.clone(),
-        region,
-    };
+    let caller = st.config.caller(region);
     let issued = st.sts.issue(&request, &caller)?;
     tracing::info!(
         algorithm = request.algorithm.name(),

@@ -201,10 +201,9 @@ pub(super) async fn untag_resource(
     st: &AppState,
     arn: &str,
     keys: &[String],
-    keys_given: bool,
 ) -> Result<Response, ApiError> {
     let arn = validate::parse_resource_arn(arn)?;
-    let keys = validate::parse_tag_keys(keys, keys_given)?;
+    let keys = validate::parse_tag_keys(keys)?;
     tags_of(st, &arn, move |tags| {
         for k in &keys {
             tags.remove(k);
