@@ -115,6 +115,32 @@ pub fn self_signed_cert_path() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/self-signed.pem")
 }
 
+/// A root certificate (PEM) that signed nothing the tests serve (its key was thrown away): for
+/// `SSL_CERT_FILE` when a client must trust no test server.
+pub fn unrelated_root_path() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/unrelated-root.pem")
+}
+
+/// A TLS server configuration (rustls on aws-lc) presenting [`SELF_SIGNED_CERT_PEM`], for a
+/// loopback TLS server (`tokio_rustls::TlsAcceptor::from(Arc::new(config))`).
+pub fn self_signed_server_config() -> rustls::ServerConfig {
+    use rustls::pki_types::pem::PemObject;
+    use rustls::pki_types::{CertificateDer, PrivateKeyDer};
+
+    let certs = CertificateDer::pem_slice_iter(SELF_SIGNED_CERT_PEM)
+        .collect::<Result<Vec<_>, _>>()
+        .expect("the fixture certificate parses");
+    let key = PrivateKeyDer::from_pem_slice(SELF_SIGNED_KEY_PEM).expect("the fixture key parses");
+    rustls::ServerConfig::builder_with_provider(std::sync::Arc::new(
+        rustls::crypto::aws_lc_rs::default_provider(),
+    ))
+    .with_safe_default_protocol_versions()
+    .expect("TLS 1.2 and 1.3")
+    .with_no_client_auth()
+    .with_single_cert(certs, key)
+    .expect("the fixture certificate and key match")
+}
+
 /// Directory of the provider's Node project (`testkit/idp`).
 pub fn idp_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("idp")

@@ -1,23 +1,9 @@
-//! The HTTP client of the AWS configuration this crate loads itself ([`IdentityClientBuilder::build`],
-//! [`IdentityClient::from_env`], the process default client): the AWS SDK's default client
-//! (hyper 1, rustls on aws-lc, the system's root certificates, proxies from the environment), except
-//! that TLS is set up on the first `https://` request rather than when each SDK client is built.
-//!
-//! Why: the SDK's default client builds a TLS connector for every SDK client it is given to (the
-//! credential chain's STS client, both AgentCore planes, STS), parsing the system's root
-//! certificates each time, and uses a TLS-capable connector even for `http://` endpoints. Before
-//! the first request that is about 3 ms of a cold start on two cores (bench/README.md, "Cold
-//! start"), paid even when every endpoint is plain HTTP: the local service, the container
-//! credential endpoint (`http://169.254.170.2`), IMDS. Here a plain `http://` request (with no
-//! proxy in the environment) goes through a connector without TLS, and everything else through
-//! the SDK's own TLS connector, built once per timeout setting on its first request.
-//!
-//! [`IdentityClientBuilder::build`]: super::IdentityClientBuilder::build
-//! [`IdentityClient::from_env`]: super::IdentityClient::from_env
+//! [`lazy_tls_http_client`]: the HTTP client of the AWS configuration this crate loads itself.
 
 use std::borrow::Cow;
 use std::collections::HashMap;
-use std::sync::{OnceLock, PoisonError, RwLock};
+use std::fmt;
+use std::sync::{Arc, OnceLock, PoisonError, RwLock};
 use std::time::Duration;
 
 use aws_smithy_async::rt::sleep::SharedAsyncSleep;
@@ -31,15 +17,15 @@ use aws_smithy_runtime_api::client::http::{
 };
 use aws_smithy_runtime_api::client::orchestrator::HttpRequest;
 use aws_smithy_runtime_api::client::runtime_components::RuntimeComponents;
-
-/// The environment variables that route plain HTTP through a proxy (hyper-util's matcher reads
-/// them, upper and lower case). With any of them set, every request takes the SDK's connector.
-const HTTP_PROXY_VARIABLES: [&str; 4] = ["HTTP_PROXY", "http_proxy", "ALL_PROXY", "all_proxy"];
+use hyper_util::client::proxy::matcher::Matcher;
 
 /// The AWS SDK's default HTTP client, with TLS set up on the first `https://` request instead of
-/// when each SDK client is built, and plain `http://` without TLS: what this crate gives
-/// `aws-config` when it loads the configuration itself. Give it to your own configuration to
-/// have the same start-up (and to the SDK clients you build from that configuration):
+/// when each SDK client is built, and no TLS for plain `http://`: what this crate gives
+/// `aws-config` when it loads the configuration itself ([`IdentityClientBuilder::build`] without
+/// [`sdk_config`](IdentityClientBuilder::sdk_config), [`IdentityClient::from_env`], the process
+/// default client). Give it to a configuration of your own to start the same way (and to the SDK
+/// clients you build from that configuration); call it once and share the result, as each call
+/// makes a new client with its own connection pools:
 ///
 /// ```no_run
 /// # #[tokio::main] async fn main() -> Result<(), agentcore_identity::Error> {
@@ -55,17 +41,30 @@ const HTTP_PROXY_VARIABLES: [&str; 4] = ["HTTP_PROXY", "http_proxy", "ALL_PROXY"
 /// # Ok(()) }
 /// ```
 ///
-/// Like the SDK's default client: rustls on aws-lc, the system's root certificates
-/// (`SSL_CERT_FILE` / `SSL_CERT_DIR` honoured), proxies from `HTTP_PROXY` / `HTTPS_PROXY` /
-/// `ALL_PROXY` / `NO_PROXY`, one connector per (connect timeout, read timeout). With an HTTP proxy
-/// configured (read when this function is called), `http://` requests take the SDK's connector
-/// too, which knows proxies.
+/// Why: the SDK's default client builds a TLS connector for every SDK client it is given (the
+/// credential chain's STS client, both AgentCore planes, STS), each time turning the system's root
+/// certificates (read once per process) into trust anchors and building a TLS configuration, and
+/// it uses that TLS-capable connector even for `http://`. On a cold start on two cores that was
+/// about 3 ms before the first request, paid even when every endpoint is plain HTTP: the local
+/// service, the ECS/EKS container credential endpoint on `http://169.254.170.2`, IMDS. Here
+/// nothing TLS happens until an `https://` request needs it, once per timeout setting.
+///
+/// Otherwise it is the SDK's default client for behavior versions from 2025-08-07: hyper 1,
+/// rustls on aws-lc, the system's root certificates (`SSL_CERT_FILE` / `SSL_CERT_DIR` honoured),
+/// proxies from `HTTP_PROXY` / `HTTPS_PROXY` / `ALL_PROXY` / `NO_PROXY` (upper or lower case, read
+/// as hyper-util reads them; an `http://` request a proxy applies to goes through the SDK's
+/// connector, which knows proxies), TCP_NODELAY, one connector and pool per (connect timeout, read
+/// timeout). The proxy variables are read when this function is called.
+///
+/// One difference in where an error shows: with no usable root certificate at all, the SDK's
+/// default client fails (and in debug builds, panics in its `debug_assert`) when an SDK client is
+/// built; this one on the first `https://` request.
+///
+/// [`IdentityClientBuilder::build`]: crate::IdentityClientBuilder::build
+/// [`IdentityClient::from_env`]: crate::IdentityClient::from_env
 pub fn lazy_tls_http_client() -> SharedHttpClient {
-    let http_proxy = HTTP_PROXY_VARIABLES
-        .iter()
-        .any(|name| std::env::var_os(name).is_some_and(|v| !v.is_empty()));
     SharedHttpClient::new(LazyTlsClient {
-        plain_http_allowed: !http_proxy,
+        proxies: Arc::new(Matcher::from_env()),
         connectors: RwLock::default(),
     })
 }
@@ -74,8 +73,9 @@ type TimeoutKey = (Option<Duration>, Option<Duration>);
 
 #[derive(Debug)]
 struct LazyTlsClient {
-    /// No proxy for plain HTTP in the environment.
-    plain_http_allowed: bool,
+    /// The environment's proxies (for the choice of connector; the SDK's connector reads them
+    /// again when it is built).
+    proxies: Arc<Matcher>,
     connectors: RwLock<HashMap<TimeoutKey, SharedHttpConnector>>,
 }
 
@@ -100,7 +100,7 @@ impl HttpClient for LazyTlsClient {
             .entry(key)
             .or_insert_with(|| {
                 SharedHttpConnector::new(ByScheme {
-                    plain_http_allowed: self.plain_http_allowed,
+                    proxies: self.proxies.clone(),
                     settings: settings.clone(),
                     sleep: components.sleep_impl(),
                     plain: OnceLock::new(),
@@ -120,16 +120,34 @@ impl HttpClient for LazyTlsClient {
 
 /// A connector choosing by the request's scheme; each of its two connectors is built on the first
 /// request that needs it.
-#[derive(Debug)]
 struct ByScheme {
-    plain_http_allowed: bool,
+    proxies: Arc<Matcher>,
     settings: HttpConnectorSettings,
     sleep: Option<SharedAsyncSleep>,
     plain: OnceLock<Connector>,
     tls: OnceLock<Connector>,
 }
 
+impl fmt::Debug for ByScheme {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ByScheme")
+            .field("settings", &self.settings)
+            .field("plain", &self.plain.get().is_some())
+            .field("tls", &self.tls.get().is_some())
+            .finish_non_exhaustive()
+    }
+}
+
 impl ByScheme {
+    /// Whether `uri` is plain HTTP that no proxy applies to.
+    fn plain_and_direct(&self, uri: &str) -> bool {
+        uri.get(..7)
+            .is_some_and(|scheme| scheme.eq_ignore_ascii_case("http://"))
+            && uri
+                .parse::<http::Uri>()
+                .is_ok_and(|uri| self.proxies.intercept(&uri).is_none())
+    }
+
     fn builder(&self) -> ConnectorBuilder {
         let mut builder = ConnectorBuilder::default();
         builder.set_connector_settings(Some(self.settings.clone()));
@@ -150,6 +168,8 @@ impl ByScheme {
         })
     }
 
+    /// A connector without TLS or proxy (`ConnectorBuilder::build_http`: hidden in the docs of
+    /// aws-smithy-http-client 1.5, the SDK's own HTTP-only connector).
     fn plain(&self) -> &Connector {
         self.plain.get_or_init(|| self.builder().build_http())
     }
@@ -157,12 +177,7 @@ impl ByScheme {
 
 impl HttpConnector for ByScheme {
     fn call(&self, request: HttpRequest) -> HttpConnectorFuture {
-        let plain = self.plain_http_allowed
-            && request
-                .uri()
-                .get(..7)
-                .is_some_and(|scheme| scheme.eq_ignore_ascii_case("http://"));
-        if plain {
+        if self.plain_and_direct(request.uri()) {
             self.plain().call(request)
         } else {
             self.tls().call(request)

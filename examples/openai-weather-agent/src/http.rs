@@ -59,23 +59,9 @@ mod tests {
     /// A loopback TLS server with a self-signed certificate for `localhost` / 127.0.0.1 (a test
     /// fixture, no public root signed it) that answers every request with 200.
     async fn self_signed_server() -> u16 {
-        use rustls::pki_types::pem::PemObject;
-        use rustls::pki_types::{CertificateDer, PrivateKeyDer};
         use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
-        let certs =
-            CertificateDer::pem_slice_iter(agentcore_identity_testkit::SELF_SIGNED_CERT_PEM)
-                .collect::<Result<Vec<_>, _>>()
-                .unwrap();
-        let key =
-            PrivateKeyDer::from_pem_slice(agentcore_identity_testkit::SELF_SIGNED_KEY_PEM).unwrap();
-        let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
-        let config = rustls::ServerConfig::builder_with_provider(provider)
-            .with_safe_default_protocol_versions()
-            .unwrap()
-            .with_no_client_auth()
-            .with_single_cert(certs, key)
-            .unwrap();
+        let config = agentcore_identity_testkit::self_signed_server_config();
         let acceptor = tokio_rustls::TlsAcceptor::from(Arc::new(config));
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let port = listener.local_addr().unwrap().port();

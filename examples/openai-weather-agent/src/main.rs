@@ -72,16 +72,17 @@ async fn run(cli: Cli) -> Result<(), BoxError> {
         Command::Serve { address } => {
             // Cold start: `/ping` answers as soon as the listener is bound; the server runs on
             // the runtime's workers. Meanwhile, what the first invocation needs: the identity
-            // client on a worker (aws-config and the SDK clients: under 1 ms, as TLS is set up
+            // client on a worker (aws-config and the SDK clients: 0.6-1.1 ms, as TLS is set up
             // only on the first https:// request), the agent's HTTP client on a blocking thread
             // (compiled-in roots, see `http`), and here, on the main thread, rig's model catalog:
             // a 430 KB JSON document rig's chat encoder reads on the first model call (3-5 ms of
             // CPU, the longest of the three, so it starts first). On the main thread it
-            // allocates from glibc's main heap, about 0.6 ms faster than from a worker thread's
-            // arena. Measured alternatives (bench/README.md, "Cold start"): the catalog after
-            // the identity client (first answer ~0.5 ms later), on a blocking thread (~0.5 ms
-            // later), on a thread started at exec (normal priority: `/ping` 2-4 ms later; lowest
-            // priority: no sooner). The first invocation waits only for what is not ready yet.
+            // allocates from glibc's main heap, faster to grow than a worker thread's arena.
+            // Measured alternatives (bench/README.md, "Cold start"; medians of runs): the
+            // catalog after the identity client 8.9 ms to the first answer, after it on a
+            // blocking thread 9.9 ms, this order 8.5 ms; on a thread started at exec, `/ping`
+            // came 1-2 ms later (at the lowest priority it did not, but the first answer came no
+            // sooner). The first invocation waits only for what is not ready yet.
             let listener = tokio::net::TcpListener::bind(address).await?;
             let identity = Identity::from_env();
             let server = tokio::spawn(app(config, identity.clone()).serve(listener));
