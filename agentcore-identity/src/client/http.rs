@@ -22,7 +22,7 @@ use hyper_util::client::proxy::matcher::Matcher;
 /// The AWS SDK's default HTTP client, with TLS set up on the first `https://` request instead of
 /// when each SDK client is built, and no TLS for plain `http://`: what this crate gives
 /// `aws-config` when it loads the configuration itself ([`IdentityClientBuilder::build`] without
-/// [`sdk_config`](IdentityClientBuilder::sdk_config), [`IdentityClient::from_env`], the process
+/// [`sdk_config`](crate::IdentityClientBuilder::sdk_config), [`IdentityClient::from_env`], the process
 /// default client). Give it to a configuration of your own to start the same way (and to the SDK
 /// clients you build from that configuration); call it once and share the result, as each call
 /// makes a new client with its own connection pools:
