@@ -185,25 +185,27 @@ impl CacheConfig {
 
     /// [`ttl_for`](Self::ttl_for) with the local clock reading `now` (seconds since the epoch).
     pub(crate) fn ttl_at(&self, secret: &str, api_key: bool, now: u64) -> Option<Duration> {
-        let ttl =
-            if api_key {
-                self.api_key_ttl
-            } else {
-                match jwt_times(secret) {
-                    // Skew-proof: the token's own lifetime, counted from now (when it was received).
-                    Some(JwtTimes {
-                        exp: Some(exp),
-                        iat: Some(iat),
-                    }) => Duration::from_secs(exp.checked_sub(iat)?)
-                        .checked_sub(self.jwt_expiry_skew)?,
-                    Some(JwtTimes {
-                        exp: Some(exp),
-                        iat: None,
-                    }) => Duration::from_secs(exp.checked_sub(now)?)
-                        .checked_sub(self.jwt_expiry_skew)?,
-                    _ => self.opaque_token_ttl,
-                }
-            };
+        if api_key {
+            return Some(self.api_key_ttl.min(self.max_ttl)).filter(|d| !d.is_zero());
+        }
+        self.token_ttl_at(jwt_times(secret), now)
+    }
+
+    /// The lifetime of a token whose [`jwt_times`] are `times` (`None`: not a JWT), the local clock
+    /// reading `now` (seconds since the epoch), for a caller that has the times already.
+    pub(crate) fn token_ttl_at(&self, times: Option<JwtTimes>, now: u64) -> Option<Duration> {
+        let ttl = match times {
+            // Skew-proof: the token's own lifetime, counted from now (when it was received).
+            Some(JwtTimes {
+                exp: Some(exp),
+                iat: Some(iat),
+            }) => Duration::from_secs(exp.checked_sub(iat)?).checked_sub(self.jwt_expiry_skew)?,
+            Some(JwtTimes {
+                exp: Some(exp),
+                iat: None,
+            }) => Duration::from_secs(exp.checked_sub(now)?).checked_sub(self.jwt_expiry_skew)?,
+            _ => self.opaque_token_ttl,
+        };
         Some(ttl.min(self.max_ttl)).filter(|d| !d.is_zero())
     }
 }

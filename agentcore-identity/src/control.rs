@@ -885,6 +885,11 @@ impl CertificateConfiguration {
 /// The certificate configurations in a response body's custom provider configuration
 /// (`oauth2ProviderConfigOutput.customOauth2ProviderConfig.certificateConfigurations`).
 pub(crate) fn certificates_in_response(body: &[u8]) -> Vec<CertificateConfiguration> {
+    // Most providers have none: parse the body only when the member is there.
+    const MEMBER: &[u8] = b"\"certificateConfigurations\"";
+    if !body.windows(MEMBER.len()).any(|w| w == MEMBER) {
+        return Vec::new();
+    }
     serde_json::from_slice::<Value>(body)
         .ok()
         .as_ref()

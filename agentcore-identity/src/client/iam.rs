@@ -245,9 +245,10 @@ impl IdentityClient {
     /// less the skew.
     fn iam_token_ttl(&self, token: &str, out: &GetWebIdentityTokenOutput) -> Option<Duration> {
         let config = &self.inner.cache.config;
-        match (jwt_times(token).and_then(|t| t.exp), out.expiration()) {
+        let now = SystemTime::now().duration_since(UNIX_EPOCH).ok()?.as_secs();
+        let times = jwt_times(token);
+        match (times.and_then(|t| t.exp), out.expiration()) {
             (None, Some(expiration)) => {
-                let now = SystemTime::now().duration_since(UNIX_EPOCH).ok()?.as_secs();
                 let left = u64::try_from(expiration.secs()).ok()?.checked_sub(now)?;
                 Some(
                     Duration::from_secs(left)
@@ -256,7 +257,7 @@ impl IdentityClient {
                 )
                 .filter(|d| !d.is_zero())
             }
-            _ => config.ttl_for(token, false),
+            _ => config.token_ttl_at(times, now),
         }
     }
 
