@@ -289,3 +289,35 @@ async fn plain_http_goes_through_the_proxy_the_environment_names() {
         "{line}"
     );
 }
+
+#[tokio::test]
+async fn no_proxy_keeps_plain_http_direct_and_without_tls() {
+    if std::env::var_os(CHILD).is_none() {
+        // A proxy nobody listens on, and NO_PROXY naming the service's host: the requests must go
+        // straight to the service, on the plain connector (no root certificate read).
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let log = run_child(
+            "no_proxy_keeps_plain_http_direct_and_without_tls",
+            &agentcore_identity_testkit::self_signed_cert_path(),
+            Path::new("/nonexistent/agentcore-identity-test-roots"),
+            &[
+                ("HTTP_PROXY", &format!("http://127.0.0.1:{port}")),
+                ("NO_PROXY", "127.0.0.1"),
+            ],
+        );
+        assert!(log.contains("1 passed"), "the child ran no test:\n{log}");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let (_service, plain, _) = service_behind_tls().await;
+    let client = client_for(&plain, dir.path()).await;
+    round_trip(&client, "no-proxy-provider").await.unwrap();
+    assert!(
+        !common::logs().contains(ROOTS_READ),
+        "plain HTTP past NO_PROXY read the root certificates"
+    );
+}
