@@ -46,16 +46,7 @@ async fn start() -> (ServiceHandle, IdentityClient) {
     (svc, client)
 }
 
-fn claims(token: &str) -> Value {
-    use base64::Engine as _;
-    let payload = token.split('.').nth(1).unwrap();
-    serde_json::from_slice(
-        &base64::engine::general_purpose::URL_SAFE_NO_PAD
-            .decode(payload)
-            .unwrap(),
-    )
-    .unwrap()
-}
+use agentcore_identity_testkit::jwt_claims as claims;
 
 fn header(token: &str) -> Value {
     use base64::Engine as _;

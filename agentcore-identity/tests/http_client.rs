@@ -129,6 +129,18 @@ async fn client_for(endpoint: &str, dir: &Path) -> IdentityClient {
         .expect("client builds")
 }
 
+/// GetWorkloadAccessTokenForUserId for the tests' workload and user (one request).
+async fn workload_token_of(
+    client: &IdentityClient,
+) -> Result<secrecy::SecretString, agentcore_identity::Error> {
+    client
+        .get_workload_access_token(
+            "http-client-agent",
+            agentcore_identity::WorkloadUser::UserId("user-1".into()),
+        )
+        .await
+}
+
 /// A workload access token, an API key provider and its key read back: both planes, four calls.
 async fn round_trip(
     client: &IdentityClient,
@@ -205,11 +217,7 @@ async fn https_refuses_a_server_the_roots_do_not_vouch_for() {
     let dir = tempfile::tempdir().unwrap();
     let (service, _, sessions) = service_behind_tls().await;
     let client = client_for(&service.endpoint(), dir.path()).await;
-    let err = client
-        .get_workload_access_token(
-            "http-client-agent",
-            agentcore_identity::WorkloadUser::UserId("user-1".into()),
-        )
+    let err = workload_token_of(&client)
         .await
         .expect_err("a certificate no root vouches for must not be trusted");
     assert_eq!(sessions.load(Ordering::SeqCst), 0, "{err}");
@@ -273,12 +281,7 @@ async fn plain_http_goes_through_the_proxy_the_environment_names() {
     let client = client_for(&service.endpoint(), dir.path()).await;
     // Whatever the answer (the proxy refuses; the service, if reached directly, knows no such
     // workload), the request must have reached the proxy.
-    let _ = client
-        .get_workload_access_token(
-            "http-client-agent",
-            agentcore_identity::WorkloadUser::UserId("user-1".into()),
-        )
-        .await;
+    let _ = workload_token_of(&client).await;
     let line = tokio::time::timeout(std::time::Duration::from_secs(5), seen)
         .await
         .expect("the proxy got no request")

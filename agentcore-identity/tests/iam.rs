@@ -54,16 +54,7 @@ async fn verify(token: &SecretString, alg: Algorithm, aud: &str) -> Value {
         .claims
 }
 
-fn unverified_claims(token: &str) -> Value {
-    use base64::Engine as _;
-    let payload = token.split('.').nth(1).unwrap();
-    serde_json::from_slice(
-        &base64::engine::general_purpose::URL_SAFE_NO_PAD
-            .decode(payload)
-            .unwrap(),
-    )
-    .unwrap()
-}
+use agentcore_identity_testkit::jwt_claims as unverified_claims;
 
 fn lifetime(claims: &Value) -> i64 {
     claims["exp"].as_i64().unwrap() - claims["iat"].as_i64().unwrap()

@@ -104,6 +104,22 @@ const READY_PREFIX: &str = "IDP_LISTENING ";
 const START_TIMEOUT: Duration = Duration::from_secs(90);
 const STDERR_KEEP: usize = 64 * 1024;
 
+/// The claims (payload) of a compact JWT, decoded without verifying anything; panics on anything
+/// that is not a JWT with a JSON payload.
+pub fn jwt_claims(token: &str) -> serde_json::Value {
+    use base64::Engine as _;
+    let payload = token
+        .split('.')
+        .nth(1)
+        .expect("a JWT has a payload segment");
+    serde_json::from_slice(
+        &base64::engine::general_purpose::URL_SAFE_NO_PAD
+            .decode(payload)
+            .expect("the payload is base64url"),
+    )
+    .expect("the payload is JSON")
+}
+
 /// A self-signed certificate (PEM) for `localhost` and `127.0.0.1`, trusted by nothing: test data
 /// for TLS servers on loopback (`testkit/fixtures`).
 pub const SELF_SIGNED_CERT_PEM: &[u8] = include_bytes!("../fixtures/self-signed.pem");

@@ -101,16 +101,8 @@ pub async fn custom_oauth2_provider(
 }
 
 /// The claims of a JWT, unverified (the test reads what a token says).
-pub fn claims(jwt: &str) -> serde_json::Value {
-    use base64::Engine;
-    let p = jwt.split('.').nth(1).expect("JWT");
-    serde_json::from_slice(
-        &base64::engine::general_purpose::URL_SAFE_NO_PAD
-            .decode(p)
-            .unwrap(),
-    )
-    .unwrap()
-}
+#[allow(unused_imports, reason = "each test binary uses a subset")]
+pub use agentcore_identity_testkit::jwt_claims as claims;
 
 /// A workload access token of the workload identity `agent` for the user's `jwt`.
 pub async fn wat_for_jwt(dp: &aws_sdk_bedrockagentcore::Client, jwt: &str) -> String {
