@@ -286,8 +286,10 @@ pub struct IdentityClientBuilder {
     poll_timeout: Option<Duration>,
     token_poller: Option<Arc<dyn TokenPoller>>,
     env: Option<EnvLookup>,
-    /// STS's endpoint, and whether it was given by `sts_endpoint` (else by `endpoint_url`).
-    sts_endpoint: Option<(String, bool)>,
+    /// STS's endpoint as given to `sts_endpoint`.
+    sts_endpoint: Option<String>,
+    /// The endpoint given to `endpoint_url`: STS's when `sts_endpoint` is not given.
+    shared_endpoint: Option<String>,
 }
 
 impl fmt::Debug for IdentityClientBuilder {
@@ -296,10 +298,7 @@ impl fmt::Debug for IdentityClientBuilder {
             .field("region", &self.region)
             .field("dp_endpoint", &self.dp_endpoint)
             .field("cp_endpoint", &self.cp_endpoint)
-            .field(
-                "sts_endpoint",
-                &self.sts_endpoint.as_ref().map(|(url, _)| url),
-            )
+            .field("sts_endpoint", &self.given_sts_endpoint())
             .field("cache", &self.cache)
             .field("local_config_path", &self.local_config_path)
             .field("workload_identity", &self.workload_identity)
@@ -330,9 +329,7 @@ impl IdentityClientBuilder {
     /// one port); [`sts_endpoint`](Self::sts_endpoint) takes precedence for STS.
     pub fn endpoint_url(mut self, url: impl Into<String>) -> Self {
         let url = url.into();
-        if !matches!(self.sts_endpoint, Some((_, true))) {
-            self.sts_endpoint = Some((url.clone(), false));
-        }
+        self.shared_endpoint = Some(url.clone());
         self.data_plane_endpoint(url.clone())
             .control_plane_endpoint(url)
     }
@@ -341,8 +338,14 @@ impl IdentityClientBuilder {
     /// ([`IdentityClient::get_iam_access_token`]); default: as [`endpoint_url`](Self::endpoint_url),
     /// else `AWS_ENDPOINT_URL_STS`, else the region's STS endpoint.
     pub fn sts_endpoint(mut self, url: impl Into<String>) -> Self {
-        self.sts_endpoint = Some((url.into(), true));
+        self.sts_endpoint = Some(url.into());
         self
+    }
+
+    /// STS's endpoint as given: [`sts_endpoint`](Self::sts_endpoint), else
+    /// [`endpoint_url`](Self::endpoint_url).
+    fn given_sts_endpoint(&self) -> Option<&String> {
+        self.sts_endpoint.as_ref().or(self.shared_endpoint.as_ref())
     }
 
     /// Starts from this `aws-config` configuration instead of loading the default one.
@@ -485,10 +488,10 @@ impl IdentityClientBuilder {
             dp_endpoint
                 .iter()
                 .chain(cp_endpoint.iter())
-                .chain(self.sts_endpoint.iter().map(|(url, _)| url))
+                .chain(self.given_sts_endpoint())
                 .find_map(|url| validate_endpoint(url).err())
         });
-        let mut sts_endpoint = self.sts_endpoint.clone().map(|(url, _)| url);
+        let mut sts_endpoint = self.given_sts_endpoint().cloned();
         if config_error.is_some() {
             region = DEFAULT_REGION.to_owned();
             dp_endpoint = None;
