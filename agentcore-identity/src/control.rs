@@ -273,32 +273,46 @@ impl From<SecretReference> for ClientSecret {
     }
 }
 
-/// The parts of a [`ClientSecret`] as the SDK's inputs take them.
-struct SecretParts {
-    secret: Option<String>,
-    config: Option<sdk::SecretReference>,
-    source: Option<sdk::SecretSourceType>,
+/// The parts of a [`ClientSecret`] or an [`ApiKeySecret`] as the SDK's inputs take them: the
+/// secret itself, the reference to the caller's Secrets Manager secret, the source.
+pub(crate) struct SecretParts {
+    pub(crate) secret: Option<String>,
+    pub(crate) config: Option<sdk::SecretReference>,
+    pub(crate) source: Option<sdk::SecretSourceType>,
+}
+
+impl SecretParts {
+    const NONE: Self = Self {
+        secret: None,
+        config: None,
+        source: None,
+    };
+
+    /// The service stores the secret (source `MANAGED`, the default: left out).
+    fn managed(secret: &SecretString) -> Self {
+        Self {
+            secret: Some(secret.expose_secret().to_owned()),
+            ..Self::NONE
+        }
+    }
+
+    /// The secret is in the caller's Secrets Manager secret (source `EXTERNAL`).
+    fn external(reference: &SecretReference) -> Result<Self, Error> {
+        Ok(Self {
+            config: Some(reference.to_sdk()?),
+            source: Some(sdk::SecretSourceType::External),
+            ..Self::NONE
+        })
+    }
 }
 
 impl ClientSecret {
     fn parts(&self) -> Result<SecretParts, Error> {
-        Ok(match self {
-            Self::Managed(s) => SecretParts {
-                secret: Some(s.expose_secret().to_owned()),
-                config: None,
-                source: None,
-            },
-            Self::External(r) => SecretParts {
-                secret: None,
-                config: Some(r.to_sdk()?),
-                source: Some(sdk::SecretSourceType::External),
-            },
-            Self::None => SecretParts {
-                secret: None,
-                config: None,
-                source: None,
-            },
-        })
+        match self {
+            Self::Managed(s) => Ok(SecretParts::managed(s)),
+            Self::External(r) => SecretParts::external(r),
+            Self::None => Ok(SecretParts::NONE),
+        }
     }
 }
 
@@ -350,26 +364,12 @@ impl From<SecretReference> for ApiKeySecret {
 }
 
 impl ApiKeySecret {
-    /// `(apiKey, apiKeySecretConfig, apiKeySecretSource)`.
-    #[allow(clippy::type_complexity)]
-    pub(crate) fn parts(
-        &self,
-    ) -> Result<
-        (
-            Option<String>,
-            Option<sdk::SecretReference>,
-            Option<sdk::SecretSourceType>,
-        ),
-        Error,
-    > {
-        Ok(match self {
-            Self::Managed(s) => (Some(s.expose_secret().to_owned()), None, None),
-            Self::External(r) => (
-                None,
-                Some(r.to_sdk()?),
-                Some(sdk::SecretSourceType::External),
-            ),
-        })
+    /// `apiKey`, `apiKeySecretConfig`, `apiKeySecretSource`.
+    pub(crate) fn parts(&self) -> Result<SecretParts, Error> {
+        match self {
+            Self::Managed(s) => Ok(SecretParts::managed(s)),
+            Self::External(r) => SecretParts::external(r),
+        }
     }
 }
 

@@ -16,8 +16,8 @@ use super::IdentityClient;
 use super::workload::random_hex8;
 use crate::control::{
     ApiKeyCredentialProvider, ApiKeySecret, CertificateConfiguration, KmsConfiguration,
-    Oauth2CredentialProvider, Oauth2ProviderConfig, Tags, TokenVault, WorkloadIdentity,
-    add_certificates_to_request, certificates_in_response, sdk_tags, tags_from,
+    Oauth2CredentialProvider, Oauth2ProviderConfig, SecretParts, Tags, TokenVault,
+    WorkloadIdentity, add_certificates_to_request, certificates_in_response, sdk_tags, tags_from,
 };
 use crate::error::Error;
 
@@ -231,7 +231,11 @@ impl IdentityClient {
         tags: Tags,
     ) -> Result<ApiKeyCredentialProvider, Error> {
         tracing::debug!(provider = name, "Creating API key credential provider");
-        let (key, config, source) = api_key.parts()?;
+        let SecretParts {
+            secret: key,
+            config,
+            source,
+        } = api_key.parts()?;
         self.cp()?
             .create_api_key_credential_provider()
             .name(name)
@@ -266,7 +270,11 @@ impl IdentityClient {
         name: &str,
         api_key: impl Into<ApiKeySecret>,
     ) -> Result<ApiKeyCredentialProvider, Error> {
-        let (key, config, source) = api_key.into().parts()?;
+        let SecretParts {
+            secret: key,
+            config,
+            source,
+        } = api_key.into().parts()?;
         self.cp()?
             .update_api_key_credential_provider()
             .name(name)
