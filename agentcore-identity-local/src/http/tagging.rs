@@ -82,18 +82,21 @@ fn target(arn: &str) -> Result<Target, Error> {
     }
 }
 
-/// Applies `change` to the tags of the record `key` of `table` whose ARN is `arn`.
+/// Applies `change` to the tags of the record `key` of `table` whose ARN is `arn` (`seed` when
+/// the table has no such record yet).
 async fn change_tags<T: Tagged>(
     st: &AppState,
     table: Table,
     key: &str,
     arn: &str,
+    seed: Option<T>,
     change: impl FnOnce(&mut BTreeMap<String, String>) -> Result<(), Error> + Send + 'static,
 ) -> Result<BTreeMap<String, String>, Error> {
     let arn = arn.to_string();
     st.store
         .update(table, key, move |cur: Option<T>| {
             let mut rec = cur
+                .or(seed)
                 .filter(|r| r.arn() == arn)
                 .ok_or_else(|| not_found(&arn))?;
             let mut tags = rec.tags_mut().take().unwrap_or_default();
@@ -137,34 +140,21 @@ async fn tags_of(
 ) -> Result<BTreeMap<String, String>, Error> {
     match target(arn)? {
         Target::Workload(n) => {
-            change_tags::<WorkloadRecord>(st, Table::Workloads, &n, arn, change).await
+            change_tags::<WorkloadRecord>(st, Table::Workloads, &n, arn, None, change).await
         }
         Target::ApiKeyProvider(n) => {
-            change_tags::<ApiKeyProviderRecord>(st, Table::ApiKeyProviders, &n, arn, change).await
+            change_tags::<ApiKeyProviderRecord>(st, Table::ApiKeyProviders, &n, arn, None, change)
+                .await
         }
         Target::Oauth2Provider(n) => {
-            change_tags::<Oauth2ProviderRecord>(st, Table::Oauth2Providers, &n, arn, change).await
+            change_tags::<Oauth2ProviderRecord>(st, Table::Oauth2Providers, &n, arn, None, change)
+                .await
         }
         Target::TokenVault(id) => {
             // The default vault exists before its first change: made here, in the same write.
             let current: Option<TokenVaultRecord> = st.store.get(Table::TokenVaults, &id)?;
             let seed = vault_or_default(st, &id, current)?;
-            let arn_owned = arn.to_string();
-            st.store
-                .update(
-                    Table::TokenVaults,
-                    &id,
-                    move |cur: Option<TokenVaultRecord>| {
-                        let mut rec = Some(cur.unwrap_or(seed))
-                            .filter(|r| r.arn == arn_owned)
-                            .ok_or_else(|| not_found(&arn_owned))?;
-                        let mut tags = rec.tags.take().unwrap_or_default();
-                        change(&mut tags)?;
-                        rec.tags = Some(tags.clone());
-                        Ok::<_, Error>((Some(rec), tags))
-                    },
-                )
-                .await?
+            change_tags(st, Table::TokenVaults, &id, arn, Some(seed), change).await
         }
     }
 }
