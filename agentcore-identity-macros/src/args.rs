@@ -1,6 +1,7 @@
 //! The attribute arguments: one parser for all four attributes, checks across fields in `build()`.
 
 use proc_macro2::{Span, TokenStream, TokenTree};
+use quote::ToTokens;
 use syn::parse::{ParseStream, Parser};
 use syn::{Expr, ExprArray, ExprLit, Ident, Lit, LitStr, Token};
 
@@ -220,7 +221,8 @@ pub(crate) struct Args {
     pub(crate) auth_flow: Option<AuthFlow>,
     pub(crate) resources: Option<StrList>,
     pub(crate) audiences: Option<StrList>,
-    pub(crate) audience: Option<StrList>,
+    /// Never empty (checked on literals), so never `StrList::Empty`: an expression.
+    pub(crate) audience: Option<Expr>,
     pub(crate) signing_algorithm: Option<Algorithm>,
     pub(crate) duration_seconds: Option<Expr>,
     pub(crate) tags: Option<Tags>,
@@ -279,7 +281,7 @@ impl Args {
         }
         if kind == Kind::IamToken {
             args.provider_name = None;
-            args.audience = Some(StrList::Expr(syn::parse_quote!(["fallback"])));
+            args.audience = Some(syn::parse_quote!(["fallback"]));
         }
         let trees: Vec<TokenTree> = tokens.clone().into_iter().collect();
         for w in trees.windows(3) {
@@ -332,7 +334,7 @@ struct Raw {
     auth_flow: Option<(Span, AuthFlow)>,
     resources: Option<(Span, StrList)>,
     audiences: Option<(Span, StrList)>,
-    audience: Option<(Span, StrList)>,
+    audience: Option<(Span, Expr)>,
     signing_algorithm: Option<(Span, Algorithm)>,
     duration_seconds: Option<(Span, Expr)>,
     tags: Option<(Span, Tags)>,
@@ -760,7 +762,7 @@ fn parse_str_list(input: ParseStream<'_>, key: &str) -> syn::Result<StrList> {
 
 /// `audience = ["https://a", ..]`: a non-empty list (literals checked against the STS model), or
 /// any expression (checked by the client on each call).
-fn parse_audience(input: ParseStream<'_>) -> syn::Result<StrList> {
+fn parse_audience(input: ParseStream<'_>) -> syn::Result<Expr> {
     let expr: Expr = input.parse()?;
     if let Expr::Array(ExprArray { elems, .. }) = &expr {
         if elems.is_empty() {
@@ -813,7 +815,7 @@ fn parse_audience(input: ParseStream<'_>) -> syn::Result<StrList> {
             ),
         ));
     }
-    Ok(StrList::Expr(expr))
+    Ok(expr)
 }
 
 /// `signing_algorithm = "ES384"` / `"RS256"`, or an expression.
@@ -879,21 +881,26 @@ fn parse_duration(input: ParseStream<'_>) -> syn::Result<Expr> {
 }
 
 /// `tags = [("team", "a"), ("env", ENV)]` or `{ "team": "a" }` (literal keys checked, no key
-/// twice) or an expression.
+/// twice, at most 50) or an expression. Both forms run the same checks, in the same order: the
+/// count, on the whole value as written, then each key.
 fn parse_tags(input: ParseStream<'_>) -> syn::Result<Tags> {
+    let mut seen: Vec<String> = Vec::new();
     if input.peek(syn::token::Brace) {
-        // `{ "team": "a" }`, as `custom_parameters` takes it.
-        let pairs = parse_map(input, "tag key", "`tags = { \"team\": \"a\" }`")?;
-        let mut out = Vec::new();
-        for (k, v) in pairs {
-            check_tag_key(&k)?;
+        // `{ "team": "a" }`, as `custom_parameters` takes it. The whole `{ .. }`, to report the
+        // count on (`input.span()` would be the `{` alone).
+        let value: TokenTree = input.fork().parse()?;
+        let entries = parse_map_entries(input, "`tags = { \"team\": \"a\" }`")?;
+        check_tag_count(&value, entries.len())?;
+        let mut pairs = Vec::new();
+        for (k, v) in entries {
+            check_tag_key_once(&k, &mut seen)?;
             let key = Expr::Lit(ExprLit {
                 attrs: Vec::new(),
                 lit: Lit::Str(k),
             });
-            out.push((key, v));
+            pairs.push((key, v));
         }
-        return Ok(Tags::List(out));
+        return Ok(Tags::List(pairs));
     }
     let expr: Expr = input.parse()?;
     let Expr::Array(ExprArray { elems, .. }) = &expr else {
@@ -902,14 +909,8 @@ fn parse_tags(input: ParseStream<'_>) -> syn::Result<Tags> {
         }
         return Ok(Tags::Expr(expr));
     };
-    if elems.len() > MAX_TAGS {
-        return Err(syn::Error::new_spanned(
-            &expr,
-            format!("{} tags; STS takes at most {MAX_TAGS}", elems.len()),
-        ));
-    }
+    check_tag_count(&expr, elems.len())?;
     let mut pairs = Vec::new();
-    let mut seen: Vec<String> = Vec::new();
     for elem in elems {
         let Expr::Tuple(t) = elem else {
             return Err(syn::Error::new_spanned(elem, TAGS_EXPECTED));
@@ -922,18 +923,35 @@ fn parse_tags(input: ParseStream<'_>) -> syn::Result<Tags> {
             let Lit::Str(key) = lit else {
                 return Err(syn::Error::new(lit.span(), "a tag key is a string"));
             };
-            check_tag_key(key)?;
-            if seen.contains(&key.value()) {
-                return Err(syn::Error::new(
-                    key.span(),
-                    format!("duplicate tag key {:?}", key.value()),
-                ));
-            }
-            seen.push(key.value());
+            check_tag_key_once(key, &mut seen)?;
         }
         pairs.push((k, v));
     }
     Ok(Tags::List(pairs))
+}
+
+/// At most `MAX_TAGS` literal tags; the error covers `value`, the `[..]` or `{ .. }` as written.
+fn check_tag_count(value: &impl ToTokens, count: usize) -> syn::Result<()> {
+    if count > MAX_TAGS {
+        return Err(syn::Error::new_spanned(
+            value,
+            format!("{count} tags; STS takes at most {MAX_TAGS}"),
+        ));
+    }
+    Ok(())
+}
+
+/// A literal tag key: one STS takes, and not in `seen` (the keys before it), which it joins.
+fn check_tag_key_once(key: &LitStr, seen: &mut Vec<String>) -> syn::Result<()> {
+    check_tag_key(key)?;
+    if seen.contains(&key.value()) {
+        return Err(syn::Error::new(
+            key.span(),
+            format!("duplicate tag key {:?}", key.value()),
+        ));
+    }
+    seen.push(key.value());
+    Ok(())
 }
 
 const TAGS_EXPECTED: &str = "`tags` takes a list of (key, value) pairs, like `tags = [(\"team\", \"a\")]`, a map, like `tags = { \"team\": \"a\" }`, or an expression";
@@ -980,6 +998,22 @@ fn parse_map(
     what: &str,
     example: &str,
 ) -> syn::Result<Vec<(LitStr, Expr)>> {
+    let pairs = parse_map_entries(input, example)?;
+    let mut seen: Vec<String> = Vec::new();
+    for (k, _) in &pairs {
+        if seen.contains(&k.value()) {
+            return Err(syn::Error::new(
+                k.span(),
+                format!("duplicate {what} {:?}", k.value()),
+            ));
+        }
+        seen.push(k.value());
+    }
+    Ok(pairs)
+}
+
+/// The `"k": v` entries of `{ .. }` as written (the syntax only; keys are not compared).
+fn parse_map_entries(input: ParseStream<'_>, example: &str) -> syn::Result<Vec<(LitStr, Expr)>> {
     let content;
     syn::braced!(content in input);
     let mut pairs: Vec<(LitStr, Expr)> = Vec::new();
@@ -997,16 +1031,6 @@ fn parse_map(
             break;
         }
         content.parse::<Token![,]>()?;
-    }
-    let mut seen: Vec<String> = Vec::new();
-    for (k, _) in &pairs {
-        if seen.contains(&k.value()) {
-            return Err(syn::Error::new(
-                k.span(),
-                format!("duplicate {what} {:?}", k.value()),
-            ));
-        }
-        seen.push(k.value());
     }
     Ok(pairs)
 }
@@ -1392,7 +1416,7 @@ mod tests {
             a.signing_algorithm,
             Some(Algorithm::Lit(SigningAlgorithm::Rs256))
         ));
-        assert!(matches!(a.audience, Some(StrList::Expr(Expr::Array(_)))));
+        assert!(matches!(a.audience, Some(Expr::Array(_))));
         match a.tags {
             Some(Tags::List(pairs)) => assert_eq!(pairs.len(), 2),
             other => panic!("{other:?}"),
@@ -1502,6 +1526,40 @@ mod tests {
             quote!(audience = ["a"], tags = { "team": "a", "team": "b" }),
         );
         assert_eq!(e, "duplicate tag key \"team\"");
+    }
+
+    #[test]
+    fn tag_count_is_checked_in_both_forms() {
+        let list = |keys: &[String]| quote!(audience = ["a"], tags = [#((#keys, "v")),*]);
+        let map = |keys: &[String]| quote!(audience = ["a"], tags = { #(#keys: "v"),* });
+        let keys: Vec<String> = (0..51).map(|i| format!("k{i}")).collect();
+        for tokens in [list(&keys), map(&keys)] {
+            assert_eq!(err(Kind::IamToken, tokens), "51 tags; STS takes at most 50");
+        }
+        // 50 is the limit, not past it.
+        for tokens in [list(&keys[..50]), map(&keys[..50])] {
+            let a = parse(Kind::IamToken, tokens).unwrap();
+            assert!(matches!(a.tags, Some(Tags::List(p)) if p.len() == 50));
+        }
+        // The count comes first in both forms, before a duplicate or a key STS refuses.
+        let mut bad = keys;
+        bad[1] = "a*b".to_owned();
+        bad[50] = "k0".to_owned();
+        for tokens in [list(&bad), map(&bad)] {
+            assert_eq!(err(Kind::IamToken, tokens), "51 tags; STS takes at most 50");
+        }
+        // Under the limit, the key errors in the same order in both forms: the first bad key.
+        let mixed = ["a*b".to_owned(), "k0".to_owned(), "k0".to_owned()];
+        for tokens in [list(&mixed), map(&mixed)] {
+            let e = err(Kind::IamToken, tokens);
+            assert!(e.starts_with("tag key \"a*b\" contains '*'"), "{e}");
+        }
+        let dup = ["k0".to_owned(), "k1".to_owned(), "k0".to_owned()];
+        for tokens in [list(&dup), map(&dup)] {
+            assert_eq!(err(Kind::IamToken, tokens), "duplicate tag key \"k0\"");
+        }
+        // An expression is counted by the client on each call.
+        parse(Kind::IamToken, quote!(audience = ["a"], tags = TAGS)).unwrap();
     }
 
     #[test]

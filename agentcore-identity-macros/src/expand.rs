@@ -423,10 +423,8 @@ fn fetch_expr(args: &Args, private: &TokenStream) -> TokenStream {
             }
         }
         Kind::IamToken => {
-            let audience = match args.audience.as_ref().expect("checked in build") {
-                StrList::Expr(e) => quote_spanned!(ms=> #private::strings(#e)),
-                StrList::Empty => quote_spanned!(ms=> #private::strings::<[&str; 0]>([])),
-            };
+            let audience = args.audience.as_ref().expect("checked in build");
+            let audience = quote_spanned!(ms=> #private::strings(#audience));
             match &args.signing_algorithm {
                 Some(Algorithm::Lit(alg)) => {
                     let variant = format_ident!("{}", alg.variant(), span = ms);

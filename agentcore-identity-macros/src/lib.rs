@@ -325,7 +325,7 @@ pub fn requires_access_token(args: TokenStream, item: TokenStream) -> TokenStrea
 /// | `audience` | `["https://a", ..]` (1 to 10, checked at compile time) or an expression: any `IntoIterator` of `AsRef<str>`; the token's `aud` claim | required, as in Python |
 /// | `signing_algorithm` | `"ES384"` or `"RS256"` (checked at compile time), or an expression giving an `agentcore_identity::SigningAlgorithm` | `"ES384"` |
 /// | `duration_seconds` | the token's lifetime, 60 to 3600 (a literal is checked at compile time; a `u32` expression on each call) | `300` |
-/// | `tags` | `[("key", value), ..]` or `{ "key": value, .. }` (literal keys checked, no key twice; values are expressions), or an expression: any `IntoIterator` of pairs of `AsRef<str>`; STS adds them to the token as claims | none |
+/// | `tags` | `[("key", value), ..]` or `{ "key": value, .. }` (at most 50 and literal keys checked at compile time, no key twice; values are expressions), or an expression: any `IntoIterator` of pairs of `AsRef<str>`; STS adds them to the token as claims | none |
 /// | `into` | the parameter to inject, a string | `"access_token"` (as in Python) |
 /// | `client` | an expression giving an `IdentityClient` (or `&`/`Arc` of one) | the process default client |
 /// | `crate` | the path of `agentcore_identity`, a string | `"::agentcore_identity"` |
