@@ -6,7 +6,8 @@
 //! 16 MiB cold-start budget (bench/README.md, "Cold start"). Packed (`-z pack-relative-relocs`)
 //! it is 7 KB. Needs glibc 2.36 at run time (Debian 12, the image's base, has it; the binary
 //! then names `GLIBC_ABI_DT_RELR`, so an older glibc refuses it at load instead of misbehaving)
-//! and GNU ld 2.38, lld 15 or mold to take effect (an older GNU ld ignores it with a warning).
+//! and GNU ld 2.38 (x86-64; 2.40 for aarch64, as Debian 12 and the image's build stage have), lld
+//! 15 or mold to take effect (an older GNU ld ignores it with a warning).
 
 fn main() {
     println!("cargo::rerun-if-changed=build.rs");
