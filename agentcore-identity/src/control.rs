@@ -1626,6 +1626,7 @@ fn config_out(out: Option<&sdk::Oauth2ProviderConfigOutput>) -> ConfigOut {
     let Some(out) = out else {
         return ConfigOut::default();
     };
+    // What every vendor's output has (the custom one adds its own settings to it).
     macro_rules! vendor {
         ($c:expr) => {
             ConfigOut {
@@ -1637,8 +1638,6 @@ fn config_out(out: Option<&sdk::Oauth2ProviderConfigOutput>) -> ConfigOut {
     }
     match out {
         O::CustomOauth2ProviderConfig(c) => ConfigOut {
-            client_id: c.client_id().map(str::to_owned),
-            discovery: c.oauth_discovery().and_then(Oauth2Discovery::from_sdk),
             client_authentication_method: c
                 .client_authentication_method()
                 .map(|m| m.as_str().into()),
@@ -1659,6 +1658,7 @@ fn config_out(out: Option<&sdk::Oauth2ProviderConfigOutput>) -> ConfigOut {
                     ))
                 })
                 .collect(),
+            ..vendor!(c)
         },
         O::GoogleOauth2ProviderConfig(c) => vendor!(c),
         O::GithubOauth2ProviderConfig(c) => vendor!(c),
