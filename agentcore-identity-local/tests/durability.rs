@@ -6,19 +6,11 @@ use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use agentcore_identity_testkit::{M2M_CLIENT_ID, M2M_CLIENT_SECRET, TestIdp};
+use agentcore_identity_testkit::{M2M_CLIENT_ID, M2M_CLIENT_SECRET, TestIdp, free_port};
 use aws_sdk_bedrockagentcore::types::Oauth2FlowType;
 use aws_sdk_bedrockagentcorecontrol::types::Oauth2Discovery;
 
 const API_KEY: &str = "sk-durable-9f8e7d6c5b4a39281706";
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
 
 // The child is returned to the caller, which kills and waits for it.
 #[allow(clippy::zombie_processes)]

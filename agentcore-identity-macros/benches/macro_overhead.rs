@@ -53,13 +53,7 @@ fn bench(c: &mut Criterion) {
         let client = IdentityClient::builder()
             .region("us-east-1")
             .endpoint_url(svc.endpoint())
-            .credentials_provider(aws_credential_types::Credentials::new(
-                "AKIDTEST",
-                "test-secret",
-                None,
-                None,
-                "bench",
-            ))
+            .credentials_provider(aws_credential_types::Credentials::for_tests())
             .local_config_path(dir.path().join(".agentcore.json"))
             .env_lookup(|_| None)
             .build()

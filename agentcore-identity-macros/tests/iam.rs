@@ -32,13 +32,7 @@ async fn start() -> (ServiceHandle, IdentityClient) {
     let client = IdentityClient::builder()
         .region("us-east-1")
         .endpoint_url(svc.endpoint())
-        .credentials_provider(aws_credential_types::Credentials::new(
-            "AKIDTEST",
-            "test-secret",
-            None,
-            None,
-            "macros",
-        ))
+        .credentials_provider(aws_credential_types::Credentials::for_tests())
         .env_lookup(|_| None)
         .build()
         .await

@@ -186,7 +186,7 @@ impl CacheConfig {
     /// [`ttl_for`](Self::ttl_for) with the local clock reading `now` (seconds since the epoch).
     pub(crate) fn ttl_at(&self, secret: &str, api_key: bool, now: u64) -> Option<Duration> {
         if api_key {
-            return Some(self.api_key_ttl.min(self.max_ttl)).filter(|d| !d.is_zero());
+            return self.capped(self.api_key_ttl);
         }
         self.token_ttl_at(jwt_times(secret), now)
     }
@@ -199,13 +199,23 @@ impl CacheConfig {
             Some(JwtTimes {
                 exp: Some(exp),
                 iat: Some(iat),
-            }) => Duration::from_secs(exp.checked_sub(iat)?).checked_sub(self.jwt_expiry_skew)?,
+            }) => self.less_skew(exp.checked_sub(iat)?)?,
             Some(JwtTimes {
                 exp: Some(exp),
                 iat: None,
-            }) => Duration::from_secs(exp.checked_sub(now)?).checked_sub(self.jwt_expiry_skew)?,
+            }) => self.less_skew(exp.checked_sub(now)?)?,
             _ => self.opaque_token_ttl,
         };
+        self.capped(ttl)
+    }
+
+    /// A token's `lifetime` (seconds) less the expiry skew; `None` when the skew eats it.
+    pub(crate) fn less_skew(&self, lifetime: u64) -> Option<Duration> {
+        Duration::from_secs(lifetime).checked_sub(self.jwt_expiry_skew)
+    }
+
+    /// `ttl` capped by the maximum; `None` (do not cache) when it is zero.
+    pub(crate) fn capped(&self, ttl: Duration) -> Option<Duration> {
         Some(ttl.min(self.max_ttl)).filter(|d| !d.is_zero())
     }
 }

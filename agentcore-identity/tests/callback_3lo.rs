@@ -25,13 +25,7 @@ async fn the_callback_server_binds_the_session_and_the_agent_continues() {
     let client = IdentityClient::builder()
         .region("us-east-1")
         .endpoint_url(svc.endpoint())
-        .credentials_provider(aws_credential_types::Credentials::new(
-            "AKIDTEST",
-            "test-secret",
-            None,
-            None,
-            "app-3lo",
-        ))
+        .credentials_provider(aws_credential_types::Credentials::for_tests())
         .local_config_path(dir.path().join(".agentcore.json"))
         .env_lookup(|_| None)
         .poll_interval(Duration::from_millis(100))

@@ -221,12 +221,7 @@ async fn https_refuses_a_server_the_roots_do_not_vouch_for() {
         .await
         .expect_err("a certificate no root vouches for must not be trusted");
     assert_eq!(sessions.load(Ordering::SeqCst), 0, "{err}");
-    let chain = std::iter::successors(Some(&err as &(dyn std::error::Error + 'static)), |e| {
-        e.source()
-    })
-    .map(|e| format!("{e:?}"))
-    .collect::<Vec<_>>()
-    .join(" / ");
+    let chain = agentcore_identity_testkit::error_chain(&err);
     assert!(chain.contains("UnknownIssuer"), "{chain}");
 }
 
@@ -237,11 +232,7 @@ async fn plain_http_goes_through_the_proxy_the_environment_names() {
         // else have taken it meanwhile, says so, and the parent tries another.
         let empty = tempfile::tempdir().unwrap();
         for _ in 0..5 {
-            let port = std::net::TcpListener::bind("127.0.0.1:0")
-                .unwrap()
-                .local_addr()
-                .unwrap()
-                .port();
+            let port = agentcore_identity_testkit::free_port();
             let log = run_child(
                 "plain_http_goes_through_the_proxy_the_environment_names",
                 &agentcore_identity_testkit::self_signed_cert_path(),
@@ -298,11 +289,7 @@ async fn no_proxy_keeps_plain_http_direct_and_without_tls() {
     if std::env::var_os(CHILD).is_none() {
         // A proxy nobody listens on, and NO_PROXY naming the service's host: the requests must go
         // straight to the service, on the plain connector (no root certificate read).
-        let port = std::net::TcpListener::bind("127.0.0.1:0")
-            .unwrap()
-            .local_addr()
-            .unwrap()
-            .port();
+        let port = agentcore_identity_testkit::free_port();
         let log = run_child(
             "no_proxy_keeps_plain_http_direct_and_without_tls",
             &agentcore_identity_testkit::self_signed_cert_path(),

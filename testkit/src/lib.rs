@@ -120,6 +120,25 @@ pub fn jwt_claims(token: &str) -> serde_json::Value {
     .expect("the payload is JSON")
 }
 
+/// A loopback port free when asked (the listener that found it is closed again): for a process
+/// or server that must be told its port before it binds it. Something else may take it
+/// meanwhile; a caller that can tell should try another.
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("a free loopback port")
+        .port()
+}
+
+/// An error and its sources, each as `Display` then `Debug` (where variant names such as
+/// rustls's `UnknownIssuer` show), joined by ` / `: for assertions on why something failed.
+pub fn error_chain(err: &(dyn std::error::Error + 'static)) -> String {
+    std::iter::successors(Some(err), |e| e.source())
+        .map(|e| format!("{e} ({e:?})"))
+        .collect::<Vec<_>>()
+        .join(" / ")
+}
+
 /// A self-signed certificate (PEM) for `localhost` and `127.0.0.1`, trusted by nothing: test data
 /// for TLS servers on loopback (`testkit/fixtures`).
 pub const SELF_SIGNED_CERT_PEM: &[u8] = include_bytes!("../fixtures/self-signed.pem");

@@ -54,7 +54,9 @@ use hyper_util::client::proxy::matcher::Matcher;
 /// proxies from `HTTP_PROXY` / `HTTPS_PROXY` / `ALL_PROXY` / `NO_PROXY` (upper or lower case, read
 /// as hyper-util reads them; an `http://` request a proxy applies to goes through the SDK's
 /// connector, which knows proxies), TCP_NODELAY, one connector and pool per (connect timeout, read
-/// timeout). The proxy variables are read when this function is called.
+/// timeout). The proxy variables are read when this function is called (to choose the connector
+/// of an `http://` request) and again, as the SDK's connector reads them, when the TLS connector
+/// is built: a process that changes them in between should call this function again.
 ///
 /// One difference in where an error shows: with no usable root certificate at all, the SDK's
 /// default client fails (and in debug builds, panics in its `debug_assert`) when an SDK client is

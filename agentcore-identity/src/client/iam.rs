@@ -250,12 +250,7 @@ impl IdentityClient {
         match (times.and_then(|t| t.exp), out.expiration()) {
             (None, Some(expiration)) => {
                 let left = u64::try_from(expiration.secs()).ok()?.checked_sub(now)?;
-                Some(
-                    Duration::from_secs(left)
-                        .checked_sub(config.jwt_expiry_skew)?
-                        .min(config.max_ttl),
-                )
-                .filter(|d| !d.is_zero())
+                config.capped(config.less_skew(left)?)
             }
             _ => config.token_ttl_at(times, now),
         }

@@ -94,12 +94,7 @@ mod tests {
             .send()
             .await
             .expect_err("a self-signed certificate must not be trusted");
-        let chain = std::iter::successors(Some(&err as &(dyn std::error::Error + 'static)), |e| {
-            e.source()
-        })
-        .map(ToString::to_string)
-        .collect::<Vec<_>>()
-        .join(": ");
+        let chain = agentcore_identity_testkit::error_chain(&err);
         assert!(
             chain.contains("certificate") || chain.contains("UnknownIssuer"),
             "{chain}"

@@ -70,20 +70,14 @@ async fn run(cli: Cli) -> Result<(), BoxError> {
             Ok(())
         }
         Command::Serve { address } => {
-            // Cold start: `/ping` answers as soon as the listener is bound; the server runs on
-            // the runtime's workers. Meanwhile, what the first invocation needs: the identity
-            // client on a worker (aws-config and the SDK clients: 0.6-1.1 ms, as TLS is set up
-            // only on the first https:// request), the agent's HTTP client on a blocking thread
-            // (compiled-in roots, see `http`), and here, on the main thread, rig's model catalog:
-            // a 430 KB JSON document rig's chat encoder reads on the first model call (about
-            // 3 ms of CPU with rig-core at opt-level 3, as the `dist` profile builds it; the
-            // longest of the three, so it starts first). On the main thread it allocates from
-            // glibc's main heap, faster to grow than a worker thread's arena. Measured
-            // alternatives (bench/README.md, "Cold start"; medians of runs): the catalog after
-            // the identity client 8.9 ms to the first answer, after it on a blocking thread
-            // 9.9 ms, this order 8.5 ms (7.6 ms since); on a thread started at exec or first in
-            // `main`, or with the server on a second thread, `/ping` came 1-2 ms later and the
-            // first answer no sooner. The first invocation waits only for what is not ready yet.
+            // Cold start: `/ping` answers as soon as the listener is bound (the server runs on
+            // the runtime's workers). Meanwhile, what the first invocation needs: the identity
+            // client on a worker, the agent's HTTP client on a blocking thread, and here, on the
+            // main thread, rig's model catalog (a 430 KB JSON document rig reads on the first
+            // model call; the longest of the three, so it starts first, and on the main thread
+            // it allocates from glibc's main heap, faster to grow than a thread's arena). The
+            // first invocation waits only for what is not ready yet. The orders measured, and
+            // why this one: bench/README.md, "Cold start".
             let listener = tokio::net::TcpListener::bind(address).await?;
             let identity = Identity::from_env();
             let server = tokio::spawn(app(config, identity.clone()).serve(listener));

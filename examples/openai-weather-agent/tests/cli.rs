@@ -136,11 +136,7 @@ async fn serve_finishes_the_request_in_flight_on_sigterm() {
             .mount(&model)
             .await;
     }
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
+    let port = agentcore_identity_testkit::free_port();
     let dir = tempfile::tempdir().unwrap();
     let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_openai-weather-agent"))
         .args(["serve", "--address", &format!("127.0.0.1:{port}")])
